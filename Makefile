@@ -1,0 +1,61 @@
+# CongVu: `make up` runs the whole system on one machine; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := libs/contracts libs/eventbus libs/servicekit libs/devstack \
+	services/plans services/visits services/citizen-feedback services/reporting gateway
+STAMP := $(VENV)/.installed
+SERVICES := plans visits citizen-feedback reporting gateway
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup up migrate demo test test-postgres lint format asyncapi validate-deploy bench clean
+
+setup: $(STAMP)
+
+$(STAMP): constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	@command -v $(PYTHON) >/dev/null || { echo "CongVu needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	touch $(STAMP)
+
+migrate: setup
+	@mkdir -p var
+	@for s in $(SERVICES); do \
+		dir=services/$$s; [ $$s = gateway ] && continue; \
+		$(BIN)/alembic -c $$dir/alembic.ini upgrade head || exit 1; \
+	done
+
+up: setup migrate
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+demo: setup
+	$(BIN)/python -m devstack.demo
+
+test: setup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+test-postgres: setup
+	CONGVU_REQUIRE_POSTGRES=1 $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+asyncapi: setup
+	$(BIN)/python -m contracts.asyncapi > docs/asyncapi.yaml
+
+validate-deploy: setup
+	$(BIN)/python -m devstack.validate_deploy
+
+bench: setup
+	$(BIN)/python bench/slice_latency.py
+
+clean:
+	rm -rf $(VENV) var

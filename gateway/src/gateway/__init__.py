@@ -1,0 +1,1 @@
+"""CongVu API gateway."""

@@ -1,0 +1,17 @@
+"""CongVu event contracts: every event type, versioned, keyed by its aggregate id."""
+
+from contracts.base import Event
+from contracts.feedback import RatingSubmitted
+from contracts.plans import UnitRegistered
+from contracts.registry import EVENT_TYPES, TOPICS, event_class
+from contracts.visits import VisitStarted
+
+__all__ = [
+    "EVENT_TYPES",
+    "TOPICS",
+    "Event",
+    "RatingSubmitted",
+    "UnitRegistered",
+    "VisitStarted",
+    "event_class",
+]

@@ -1,0 +1,25 @@
+"""The one list of every event type and the topics they travel on."""
+
+from contracts import topics
+from contracts.base import Event
+from contracts.feedback import RatingSubmitted
+from contracts.plans import UnitRegistered
+from contracts.visits import VisitStarted
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.event_type: cls for cls in (UnitRegistered, VisitStarted, RatingSubmitted)
+}
+
+TOPICS: tuple[str, ...] = (topics.PLANS, topics.VISITS, topics.FEEDBACK, topics.DOSSIERS)
+
+
+class UnknownEventType(LookupError):
+    """The CloudEvents type names no event this version of the contracts knows."""
+
+
+def event_class(event_type: str) -> type[Event]:
+    """Return the model registered for a CloudEvents type."""
+    try:
+        return EVENT_TYPES[event_type]
+    except KeyError:
+        raise UnknownEventType(event_type) from None

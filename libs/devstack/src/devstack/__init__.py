@@ -1,0 +1,1 @@
+"""Run CongVu on one machine."""

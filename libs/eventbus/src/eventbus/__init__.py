@@ -1,0 +1,1 @@
+"""CongVu's event bus: outbox and relay for producers, inbox-deduplicating consumers."""

@@ -1,0 +1,1 @@
+"""Pieces every CongVu service is built from."""

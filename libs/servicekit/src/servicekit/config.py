@@ -1,0 +1,41 @@
+"""Settings every CongVu service shares; each service subclasses them in its config.py."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment; the defaults run the embedded mode on one machine."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service_name: str = "congvu"
+    runtime_mode: Literal["embedded", "production"] = "embedded"
+    database_url: str = "sqlite+aiosqlite:///var/congvu.db"
+    database_pool_size: int = 10
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_partitions: int = 3
+    kafka_replication_factor: int = 1
+    # Tansu (embedded mode) refuses InitProducerId; real Kafka should turn this on.
+    kafka_enable_idempotence: bool = False
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    # How long the broker may hold an empty fetch; bounds idle consume latency.
+    kafka_fetch_max_wait_ms: int = 100
+    relay_batch_size: int = 200
+    relay_poll_interval_s: float = 1.0
+    relay_probe_interval_s: float = 2.0
+    outbox_retention_hours: int = 24 * 7
+    consumer_max_attempts: int = 5
+    consumer_retry_backoff_s: float = 0.2
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    def sqlite_path(self) -> Path | None:
+        """Return the SQLite file behind `database_url`, or None for other databases."""
+        prefix = "sqlite+aiosqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        return Path(self.database_url.removeprefix(prefix))

@@ -1,0 +1,159 @@
+"""Domain errors and their one rendering: application/problem+json (RFC 9457)."""
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    """One invalid field: where it is and what is wrong."""
+
+    loc: list[str | int] = Field(examples=[["body", "code"]])
+    msg: str = Field(examples=["Field required"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(default="about:blank", examples=["about:blank"])
+    title: str = Field(examples=["Unprocessable Content"])
+    status: int = Field(examples=[422])
+    detail: str | None = Field(default=None, examples=["The request body is not valid."])
+    instance: str | None = Field(default=None, examples=["/api/v1/plans/units"])
+    errors: list[FieldError] | None = None
+
+
+class DomainError(Exception):
+    """An error the caller can act on; subclasses set the HTTP status and title."""
+
+    status_code: int = 400
+    title: str = "Bad Request"
+    headers: dict[str, str] | None = None
+
+    def __init__(self, detail: str, *, errors: Sequence[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class NotFound(DomainError):
+    """The resource does not exist, or the caller may not know that it does."""
+
+    status_code = 404
+    title = "Not Found"
+
+
+class Invalid(DomainError):
+    """The request is well-formed but names something that cannot be used."""
+
+    status_code = 422
+    title = "Unprocessable Content"
+
+    @classmethod
+    def field(cls, loc: list[str | int], msg: str) -> "Invalid":
+        """Return the error for one invalid field."""
+        return cls(f"{'.'.join(map(str, loc))}: {msg}", errors=[FieldError(loc=loc, msg=msg)])
+
+
+class Conflict(DomainError):
+    """The request conflicts with the resource's current state."""
+
+    status_code = 409
+    title = "Conflict"
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """Render a problem document for `request`."""
+    body = Problem(
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=list(errors) if errors is not None else None,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    return [
+        FieldError(
+            loc=[str(p) if not isinstance(p, int) else p for p in err["loc"]], msg=err["msg"]
+        )
+        for err in exc.errors()
+    ]
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(
+        request,
+        status=exc.status_code,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(
+        request,
+        status=422,
+        detail="The request is not valid; see errors.",
+        errors=_field_errors(exc),
+    )
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(request, status=exc.status_code, detail=detail, headers=exc.headers)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(request, status=500, detail="An unexpected error occurred.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json, never a stack trace."""
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Return OpenAPI `responses` entries that document problem+json errors."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {}},
+        }
+        for status in statuses
+    }

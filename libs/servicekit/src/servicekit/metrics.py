@@ -1,0 +1,61 @@
+"""Prometheus metrics: request counts and latencies by route template, served at /metrics."""
+
+import time
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUESTS = Counter(
+    "congvu_http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
+)
+LATENCY = Histogram(
+    "congvu_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    """Expose every metric of this process in Prometheus text format."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class MetricsMiddleware:
+    """Counts requests by route template, so ids in paths do not explode the label set."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    def _route(self, scope: Scope) -> str:
+        app = scope.get("app")
+        for route in getattr(getattr(app, "router", None), "routes", []):
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return str(getattr(route, "path", "other"))
+        return "unmatched"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route = self._route(scope)
+            REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
+            LATENCY.labels(self.service, scope["method"], route).observe(
+                time.perf_counter() - started
+            )

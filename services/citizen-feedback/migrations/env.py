@@ -1,0 +1,15 @@
+"""Alembic environment of the citizen_feedback service."""
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import citizen_feedback.models  # noqa: F401 - registers the tables
+from citizen_feedback.config import Settings
+from eventbus import inbox, outbox  # noqa: F401 - the outbox, inbox and marker tables
+from servicekit.migrations import run_migrations
+
+if context.config.config_file_name is not None:
+    fileConfig(context.config.config_file_name, disable_existing_loggers=False)
+run_migrations(SQLModel.metadata, Settings())

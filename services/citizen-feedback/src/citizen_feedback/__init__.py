@@ -1,0 +1,1 @@
+"""CongVu citizen-feedback service."""

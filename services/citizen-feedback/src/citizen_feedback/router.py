@@ -1,0 +1,42 @@
+"""HTTP routes of the citizen-feedback service."""
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from citizen_feedback import service
+from citizen_feedback.schemas import RatingCreate, RatingRead
+from servicekit.db import SessionDep
+from servicekit.errors import problem_responses
+from servicekit.etag import etag_of
+
+router = APIRouter(prefix="/api/v1/citizen-feedback", tags=["citizen feedback"])
+
+
+@router.post(
+    "/ratings",
+    status_code=201,
+    summary="Rate a service",
+    description="Người dân đánh giá mức độ hài lòng với dịch vụ hành chính công của đơn vị.",
+    responses=problem_responses(422),
+)
+async def submit_rating(body: RatingCreate, session: SessionDep, response: Response) -> RatingRead:
+    rating = await service.submit_rating(session, data=body)
+    read = RatingRead.model_validate(rating, from_attributes=True)
+    response.headers["Location"] = f"/api/v1/citizen-feedback/ratings/{rating.id}"
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+@router.get(
+    "/ratings/{rating_id}",
+    summary="Read one rating",
+    description="Xem một đánh giá.",
+    responses=problem_responses(404, 422),
+)
+async def get_rating(rating_id: uuid.UUID, session: SessionDep, response: Response) -> RatingRead:
+    read = RatingRead.model_validate(
+        await service.get_rating(session, rating_id=rating_id), from_attributes=True
+    )
+    response.headers["ETag"] = etag_of(read)
+    return read

@@ -1,0 +1,1 @@
+"""CongVu plans service."""

@@ -1,0 +1,15 @@
+"""Domain errors of the plans service."""
+
+from servicekit.errors import Conflict, NotFound
+
+
+class UnitNotFound(NotFound):
+    """No unit has that id."""
+
+    title = "Unit not found"
+
+
+class UnitCodeTaken(Conflict):
+    """Another unit already has that official code."""
+
+    title = "Unit code already registered"

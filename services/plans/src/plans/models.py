@@ -1,0 +1,25 @@
+"""Tables of the plans service."""
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+from uuid6 import uuid7
+
+from servicekit.sqltypes import UTCDateTime
+
+
+class Unit(SQLModel, table=True):
+    """An organisation unit: province, commune/ward, pre-2025 district, agency or office."""
+
+    __tablename__ = "units"
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    code: str = Field(sa_column=sa.Column(sa.String(50), nullable=False, unique=True))
+    name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    level: str = Field(sa_column=sa.Column(sa.String(20), nullable=False, index=True))
+    parent_id: uuid.UUID | None = Field(default=None, foreign_key="units.id", index=True)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

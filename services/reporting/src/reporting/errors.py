@@ -1,0 +1,9 @@
+"""Domain errors of the reporting service."""
+
+from servicekit.errors import NotFound
+
+
+class UnitNotReported(NotFound):
+    """Reporting has no event about that unit."""
+
+    title = "Unit not in reports"

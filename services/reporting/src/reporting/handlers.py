@@ -1,0 +1,59 @@
+"""Events reporting consumes, one handler each, all idempotent through the inbox."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import RatingSubmitted, UnitRegistered, VisitStarted, topics
+from eventbus.bus import Subscription
+from eventbus.consumer import Handlers
+from eventbus.envelope import Envelope
+from reporting.models import UnitScore
+from servicekit.times import utcnow
+
+
+async def _score(session: AsyncSession, unit_id: uuid.UUID) -> UnitScore:
+    score = await session.get(UnitScore, unit_id)
+    if score is None:
+        # Events of one unit travel on several topics: whichever comes first creates the row.
+        score = UnitScore(unit_id=unit_id, updated_at=utcnow())
+        session.add(score)
+    return score
+
+
+async def on_unit_registered(session: AsyncSession, event: UnitRegistered, _: Envelope) -> None:
+    """Copy the unit's registry details into its scorecard."""
+    score = await _score(session, event.unit_id)
+    score.code, score.name, score.level = event.code, event.name, event.level
+    score.parent_id = event.parent_id
+    score.updated_at = utcnow()
+
+
+async def on_visit_started(session: AsyncSession, event: VisitStarted, _: Envelope) -> None:
+    """Count a visit at the unit."""
+    score = await _score(session, event.unit_id)
+    score.visits_started += 1
+    score.updated_at = utcnow()
+
+
+async def on_rating_submitted(session: AsyncSession, event: RatingSubmitted, _: Envelope) -> None:
+    """Count a citizen rating of the unit."""
+    score = await _score(session, event.unit_id)
+    score.ratings_count += 1
+    score.ratings_score_sum += event.score
+    score.updated_at = utcnow()
+
+
+HANDLERS: Handlers = {
+    UnitRegistered: on_unit_registered,
+    VisitStarted: on_visit_started,
+    RatingSubmitted: on_rating_submitted,
+}
+
+SUBSCRIPTIONS = (
+    Subscription(
+        name="reporting.scorecards",
+        topics=[topics.PLANS, topics.VISITS, topics.FEEDBACK],
+        handlers=HANDLERS,
+    ),
+)

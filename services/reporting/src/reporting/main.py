@@ -1,0 +1,22 @@
+"""The reporting service's app: `uvicorn --factory reporting.main:create_app`."""
+
+from functools import partial
+
+from fastapi import FastAPI
+
+from eventbus.bus import EventBus
+from reporting.config import Settings
+from reporting.handlers import SUBSCRIPTIONS
+from reporting.router import router
+from servicekit.app import create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the reporting app."""
+    return create_service_app(
+        settings or Settings(),
+        title="CongVu reporting",
+        description="Báo cáo, bảng điểm đơn vị, xếp hạng, xuất dữ liệu; dựng lại từ sự kiện.",
+        routers=[router],
+        component=partial(EventBus, relay=False, subscriptions=SUBSCRIPTIONS),
+    )

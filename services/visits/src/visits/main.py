@@ -1,0 +1,19 @@
+"""The visits service's app: `uvicorn --factory visits.main:create_app`."""
+
+from fastapi import FastAPI
+
+from eventbus.bus import EventBus
+from servicekit.app import create_service_app
+from visits.config import Settings
+from visits.router import router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the visits app."""
+    return create_service_app(
+        settings or Settings(),
+        title="CongVu visits",
+        description="Các cuộc kiểm tra tại đơn vị: điểm danh, kết quả, vi phạm, kết luận.",
+        routers=[router],
+        component=EventBus,
+    )

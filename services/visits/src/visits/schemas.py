@@ -1,0 +1,51 @@
+"""Request and response bodies of the visits service."""
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from servicekit.text import NfcText
+from servicekit.times import VnDatetime
+
+
+class VisitBase(BaseModel):
+    """Fields a client gives when a visit starts."""
+
+    unit_id: uuid.UUID = Field(description="Đơn vị được kiểm tra")
+    started_at: AwareDatetime = Field(
+        description="Thời điểm bắt đầu (RFC 3339, có múi giờ)",
+        examples=["2024-02-19T16:15:00+07:00"],
+    )
+    surprise: bool = Field(default=False, description="Kiểm tra đột xuất")
+    note: NfcText | None = Field(default=None, max_length=4000, description="Ghi chú")
+
+
+class VisitCreate(VisitBase):
+    """Body of POST /api/v1/visits/visits; `id` may be chosen offline by the field device."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e01",
+                    "unit_id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e00",
+                    "started_at": "2024-02-19T16:15:00+07:00",
+                    "surprise": True,
+                    "note": "Kiểm tra đột xuất tại UBND huyện Kỳ Sơn",
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID | None = Field(default=None, description="Client-generated id (UUID)")
+
+
+class VisitRead(VisitBase):
+    """A visit as the API returns it."""
+
+    id: uuid.UUID
+    started_at: VnDatetime
+    status: Literal["started"]
+    created_at: VnDatetime

@@ -1,0 +1,147 @@
+"""The consumer on its own: crash between DB commit and offset commit, transient retries."""
+
+import asyncio
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import VisitStarted
+from eventbus.consumer import EventConsumer
+from eventbus.envelope import Envelope, encode_headers, to_kafka_headers
+from eventbus.topics import all_topics, ensure_topics
+from reporting.handlers import HANDLERS, on_visit_started
+from reporting.models import UnitScore
+from servicekit.db import create_engine, create_sessionmaker
+from servicekit.times import utcnow
+from tests.conftest import Broker, DatabaseFactory
+from tests.support.reporting import consumed
+from tests.support.waiting import eventually
+
+
+class Killed(Exception):
+    """Stands for the process dying."""
+
+
+class DiesBeforeOffsetCommit(EventConsumer):
+    """A consumer whose process dies right after the DB commit, before the offset commit."""
+
+    async def _commit(self, tp: Any, offset: int) -> None:
+        raise Killed
+
+
+async def publish_visit(broker: Broker, unit_id: uuid.UUID) -> None:
+    event = VisitStarted(visit_id=uuid.uuid4(), unit_id=unit_id, started_at=utcnow())
+    headers = encode_headers(
+        event_id=str(uuid.uuid4()),
+        event_type=event.event_type,
+        source="/test",
+        time=utcnow(),
+        subject=event.key(),
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            event.topic,
+            event.model_dump_json().encode(),
+            key=event.key().encode(),
+            headers=to_kafka_headers(headers),
+        )
+    finally:
+        await producer.stop()
+
+
+async def visits_counted(sessionmaker: Any, unit_id: uuid.UUID) -> int:
+    async with sessionmaker() as session:
+        score = await session.get(UnitScore, unit_id)
+        return score.visits_started if score else 0
+
+
+async def make_consumer(
+    cls: type[EventConsumer],
+    broker: Broker,
+    sessionmaker: Any,
+    producer: AIOKafkaProducer,
+    name: str,
+    handlers: Any = HANDLERS,
+) -> EventConsumer:
+    return cls(
+        name=name,
+        topics=["congvu.visits.v1"],
+        handlers=handlers,
+        sessionmaker=sessionmaker,
+        producer=producer,
+        bootstrap_servers=broker.bootstrap,
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=300,
+        retry_backoff_s=0.01,
+    )
+
+
+async def test_consumer_killed_between_db_commit_and_offset_commit_has_no_second_effect(
+    broker: Broker, database: DatabaseFactory
+) -> None:
+    await ensure_topics(broker.bootstrap, all_topics(), partitions=3, replication_factor=1)
+    engine = create_engine(await database("reporting"))
+    sessionmaker = create_sessionmaker(engine)
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+    await producer.start()
+    name = f"reporting.test-{uuid.uuid4().hex[:8]}"
+    unit_id = uuid.uuid4()
+    try:
+        await publish_visit(broker, unit_id)
+        dying = await make_consumer(DiesBeforeOffsetCommit, broker, sessionmaker, producer, name)
+        try:
+            await asyncio.wait_for(dying.run(), 30)
+            raise AssertionError("the consumer should have died")
+        except Killed:
+            pass
+        assert await visits_counted(sessionmaker, unit_id) == 1
+
+        survivor = await make_consumer(EventConsumer, broker, sessionmaker, producer, name)
+        task = asyncio.create_task(survivor.run())
+        await eventually(lambda: asyncio.sleep(0, consumed(name, "duplicate") >= 1))
+        survivor.stop()
+        await task
+        assert await visits_counted(sessionmaker, unit_id) == 1
+    finally:
+        await producer.stop()
+        await engine.dispose()
+
+
+async def test_transient_error_is_retried_in_place(
+    broker: Broker, database: DatabaseFactory
+) -> None:
+    await ensure_topics(broker.bootstrap, all_topics(), partitions=3, replication_factor=1)
+    engine = create_engine(await database("reporting"))
+    sessionmaker = create_sessionmaker(engine)
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+    await producer.start()
+    name = f"reporting.test-{uuid.uuid4().hex[:8]}"
+    unit_id = uuid.uuid4()
+    failures = 2
+
+    async def flaky(session: AsyncSession, event: VisitStarted, envelope: Envelope) -> None:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise RuntimeError("lock timeout")
+        await on_visit_started(session, event, envelope)
+
+    try:
+        await publish_visit(broker, unit_id)
+        consumer = await make_consumer(
+            EventConsumer, broker, sessionmaker, producer, name, handlers={VisitStarted: flaky}
+        )
+        task = asyncio.create_task(consumer.run())
+        await eventually(lambda: asyncio.sleep(0, consumed(name, "processed") >= 1))
+        consumer.stop()
+        await task
+        assert failures == 0
+        assert await visits_counted(sessionmaker, unit_id) == 1
+        assert consumed(name, "dead_lettered") == 0
+    finally:
+        await producer.stop()
+        await engine.dispose()

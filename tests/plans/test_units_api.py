@@ -1,0 +1,130 @@
+"""The unit registry over HTTP: create, read, list, errors; each write leaves an outbox row."""
+
+import unicodedata
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from eventbus.outbox import OutboxMessage
+from tests.conftest import DatabaseFactory
+from tests.support.apps import AppClient, build_app, serve
+from tests.support.factories import NO_BROKER, create_unit_body
+
+
+@pytest.fixture
+async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
+    app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
+    async with serve(app) as client:
+        yield client
+
+
+async def outbox_rows(client: AppClient) -> list[OutboxMessage]:
+    async with client.app.state.sessionmaker() as session:
+        return list((await session.scalars(select(OutboxMessage))).all())
+
+
+async def test_register_unit_returns_201_location_etag_and_stages_event(plans: AppClient) -> None:
+    response = await plans.post(
+        "/api/v1/plans/units",
+        json=create_unit_body(code="22", name="Tỉnh Quảng Ninh", level="province", valid_to=None),
+    )
+    assert response.status_code == 201
+    unit = response.json()
+    assert response.headers["location"] == f"/api/v1/plans/units/{unit['id']}"
+    assert response.headers["etag"].startswith('"')
+    assert unit["created_at"].endswith("+07:00")
+    read = await plans.get(response.headers["location"])
+    assert read.status_code == 200
+    assert read.json() == unit
+    assert read.headers["etag"] == response.headers["etag"]
+    rows = await outbox_rows(plans)
+    assert [(r.event_type, r.key, r.topic) for r in rows] == [
+        ("vn.congvu.plans.unit.registered.v1", unit["id"], "congvu.plans.v1")
+    ]
+    assert rows[0].headers["ce_id"] == rows[0].event_id
+    assert rows[0].headers["x-request-id"] == response.headers["x-request-id"]
+
+
+async def test_names_are_stored_nfc_normalised(plans: AppClient) -> None:
+    decomposed = unicodedata.normalize("NFD", "Phường Hạ Long")
+    response = await plans.post("/api/v1/plans/units", json=create_unit_body(name=decomposed))
+    assert response.status_code == 201
+    assert response.json()["name"] == unicodedata.normalize("NFC", "Phường Hạ Long")
+
+
+async def test_duplicate_code_is_409_problem(plans: AppClient) -> None:
+    body = create_unit_body()
+    assert (await plans.post("/api/v1/plans/units", json=body)).status_code == 201
+    again = await plans.post("/api/v1/plans/units", json=body | {"name": "Khác"})
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.json()["status"] == 409
+    assert len(await outbox_rows(plans)) == 1
+
+
+async def test_invalid_body_is_422_with_field_paths(plans: AppClient) -> None:
+    response = await plans.post(
+        "/api/v1/plans/units", json={"code": "", "level": "hamlet", "extra": 1}
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    locs = {tuple(e["loc"]) for e in problem["errors"]}
+    assert {("body", "code"), ("body", "name"), ("body", "level"), ("body", "extra")} <= locs
+    assert problem["instance"] == "/api/v1/plans/units"
+
+
+async def test_unknown_parent_is_422_on_parent_id(plans: AppClient) -> None:
+    response = await plans.post(
+        "/api/v1/plans/units", json=create_unit_body(parent_id=str(uuid.uuid4()))
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"loc": ["body", "parent_id"], "msg": "No unit has this id."}
+    ]
+
+
+async def test_malformed_json_is_422_not_500(plans: AppClient) -> None:
+    response = await plans.post(
+        "/api/v1/plans/units", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]
+
+
+async def test_missing_unit_is_404_problem(plans: AppClient) -> None:
+    response = await plans.get(f"/api/v1/plans/units/{uuid.uuid4()}")
+    assert response.status_code == 404
+    assert response.json()["title"] == "Unit not found"
+    assert (await plans.get("/api/v1/plans/units/not-a-uuid")).status_code == 422
+
+
+async def test_list_pages_with_cursor_and_filters(plans: AppClient) -> None:
+    province = (
+        await plans.post(
+            "/api/v1/plans/units", json=create_unit_body(level="province", valid_to=None)
+        )
+    ).json()
+    created = [
+        (
+            await plans.post("/api/v1/plans/units", json=create_unit_body(parent_id=province["id"]))
+        ).json()["id"]
+        for _ in range(5)
+    ]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, "parent_id": province["id"]} | ({"cursor": cursor} if cursor else {})
+        page = (await plans.get("/api/v1/plans/units", params=params)).json()
+        seen += [u["id"] for u in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == created
+    provinces = (await plans.get("/api/v1/plans/units", params={"level": "province"})).json()
+    assert [u["id"] for u in provinces["items"]] == [province["id"]]
+    bad = await plans.get("/api/v1/plans/units", params={"cursor": "!!"})
+    assert bad.status_code == 422
+    assert (await plans.get("/api/v1/plans/units", params={"limit": 501})).status_code == 422

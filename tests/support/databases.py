@@ -1,0 +1,61 @@
+"""Databases for tests: a fresh SQLite file or PostgreSQL database each, migrated by Alembic."""
+
+import asyncio
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+SERVICES = ("plans", "visits", "citizen-feedback", "reporting")
+
+
+def postgres_available() -> bool:
+    """Tell whether a PostgreSQL server answers on 127.0.0.1:5432."""
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_required() -> bool:
+    """CI sets CONGVU_REQUIRE_POSTGRES=1: a missing server is then a failure, not a skip."""
+    return os.environ.get("CONGVU_REQUIRE_POSTGRES") == "1"
+
+
+async def create_postgres_database() -> tuple[str, str]:
+    """Create an empty database; return its name and SQLAlchemy URL."""
+    name = f"congvu_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name, f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+
+
+async def drop_postgres_database(name: str) -> None:
+    """Drop a test database, closing connections left open."""
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def migrate_sync(service: str, url: str) -> None:
+    """Run the service's Alembic migrations to head on `url`."""
+    config = Config(str(ROOT / "services" / service / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+
+
+async def migrate(service: str, url: str) -> None:
+    """Run migrations in a thread: Alembic's env runs its own event loop."""
+    await asyncio.to_thread(migrate_sync, service, url)
