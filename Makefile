@@ -3,28 +3,29 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := libs/contracts libs/eventbus libs/servicekit libs/devstack \
+PACKAGES := libs/contracts libs/eventbus libs/servicekit libs/devstack[embedded] \
 	services/plans services/visits services/citizen-feedback services/reporting gateway
 STAMP := $(VENV)/.installed
-SERVICES := plans visits citizen-feedback reporting gateway
 PYTEST_WORKERS ?= 2
+# Where embedded mode keeps its SQLite databases.
+export VAR ?= var
 
 .PHONY: setup up migrate demo test test-postgres lint format asyncapi validate-deploy bench clean
 
 setup: $(STAMP)
 
-$(STAMP): constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+$(STAMP): constraints.txt requirements-dev.txt $(foreach p,$(subst [embedded],,$(PACKAGES)),$(p)/pyproject.toml)
 	@command -v $(PYTHON) >/dev/null || { echo "CongVu needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e "$(p)")
 	touch $(STAMP)
 
 migrate: setup
-	@mkdir -p var
-	@for s in $(SERVICES); do \
-		dir=services/$$s; [ $$s = gateway ] && continue; \
-		$(BIN)/alembic -c $$dir/alembic.ini upgrade head || exit 1; \
+	@mkdir -p $(VAR)
+	@for s in plans visits citizen-feedback reporting; do \
+		DATABASE_URL=sqlite+aiosqlite:///$(VAR)/$$s.db \
+			$(BIN)/alembic -c services/$$s/alembic.ini upgrade head || exit 1; \
 	done
 
 up: setup migrate
@@ -55,7 +56,7 @@ validate-deploy: setup
 	$(BIN)/python -m devstack.validate_deploy
 
 bench: setup
-	$(BIN)/python bench/slice_latency.py
+	$(BIN)/python bench/stack.py
 
 clean:
 	rm -rf $(VENV) var

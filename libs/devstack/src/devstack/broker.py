@@ -8,6 +8,7 @@ import argparse
 import signal
 import socket
 import subprocess
+import threading
 import time
 from types import FrameType
 
@@ -65,13 +66,22 @@ def main() -> None:
     """Run the embedded broker until told to stop."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=9092)
+    parser.add_argument(
+        "--stop-delay",
+        type=float,
+        default=2.0,
+        help="seconds to keep serving after a stop signal, so clients disconnect first",
+    )
     args = parser.parse_args()
     process = start_broker(args.port)
     print(f"embedded broker listening on 127.0.0.1:{args.port}", flush=True)
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
+    def interrupt() -> None:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        threading.Timer(args.stop_delay, interrupt).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

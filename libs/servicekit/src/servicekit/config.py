@@ -20,8 +20,10 @@ class ServiceSettings(BaseSettings):
     kafka_replication_factor: int = 1
     # Tansu (embedded mode) refuses InitProducerId; real Kafka should turn this on.
     kafka_enable_idempotence: bool = False
-    kafka_session_timeout_ms: int = 10_000
-    kafka_heartbeat_interval_ms: int = 3_000
+    # Small enough that a consumer group forms in ~1.5 s on the embedded broker, which holds
+    # a join for half the session timeout; clusters set 10000/3000 (see deploy/).
+    kafka_session_timeout_ms: int = 3_000
+    kafka_heartbeat_interval_ms: int = 500
     # How long the broker may hold an empty fetch; bounds idle consume latency.
     kafka_fetch_max_wait_ms: int = 100
     relay_batch_size: int = 200

@@ -1,0 +1,149 @@
+"""Embedded-mode figures: cold start, memory, end-to-end slice latency.
+
+`python bench/stack.py [--runs 3] [--events 200]` starts `make up` in a fresh data directory
+(ports 8000-8004 and 9092 must be free), then for each run prints:
+- cold start: from running `make up` until the gateway's /readyz answers 200;
+- first event: POST accepted until visible in reporting, right after start;
+- memory: resident set size of every process of the stack, summed, after the events;
+then the slice's end-to-end latency over `--events` sequential units: POST to the plans
+service through the gateway until reporting (through the gateway) returns the unit.
+"""
+
+import argparse
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+GATEWAY = "http://127.0.0.1:8000"
+
+
+def descendants(root: int) -> list[int]:
+    """Return `root` and every process started under it."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def rss_mib(pids: list[int]) -> float:
+    """Return the summed resident memory of `pids` in MiB."""
+    total_kib = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total_kib / 1024
+
+
+def slice_once(api: httpx.Client) -> float:
+    """Register one unit and return seconds until reporting shows it."""
+    started = time.perf_counter()
+    response = api.post(
+        "/api/v1/plans/units",
+        json={"code": f"B{uuid.uuid4().hex[:12]}", "name": "Phường Hạ Long", "level": "commune"},
+    )
+    response.raise_for_status()
+    unit_id = response.json()["id"]
+    while api.get(f"/api/v1/reporting/units/{unit_id}").status_code != 200:
+        time.sleep(0.002)
+    return time.perf_counter() - started
+
+
+def wait_ready(deadline_s: float = 120) -> None:
+    """Poll the gateway's readiness until it answers 200."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{GATEWAY}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.02)
+    raise SystemExit("the stack did not become ready")
+
+
+def one_run(events: int) -> dict[str, float | list[float]]:
+    """Start the stack cold, measure, stop it."""
+    with tempfile.TemporaryDirectory() as var:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            ["make", "up", f"VAR={var}"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            wait_ready()
+            cold_start = time.perf_counter() - started
+            with httpx.Client(base_url=GATEWAY, timeout=10) as api:
+                first = slice_once(api)
+                latencies = [slice_once(api) for _ in range(events)]
+            memory = rss_mib(descendants(process.pid))
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            process.wait(60)
+    return {"cold_start": cold_start, "first": first, "memory": memory, "latencies": latencies}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0-100) of `values`."""
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--events", type=int, default=200)
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    results = []
+    for run in range(1, args.runs + 1):
+        result = one_run(args.events)
+        results.append(result)
+        print(
+            f"run {run}: cold start {result['cold_start']:.2f} s, first event "
+            f"{float(result['first']) * 1000:.0f} ms, memory {result['memory']:.0f} MiB"
+        )
+    latencies_ms = [x * 1000 for r in results for x in r["latencies"]]  # type: ignore[union-attr]
+    print(
+        f"cold start median {statistics.median(float(r['cold_start']) for r in results):.2f} s; "
+        f"memory median {statistics.median(float(r['memory']) for r in results):.0f} MiB"
+    )
+    p50, p95, p99 = (percentile(latencies_ms, q) for q in (50, 95, 99))
+    print(
+        f"slice latency over {len(latencies_ms)} events: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+        f"p99 {p99:.1f} ms, max {max(latencies_ms):.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""The slice in one process: units, visits and ratings in; scorecards out of reporting."""
+
+import uuid
+
+from tests.conftest import Broker, DatabaseFactory
+from tests.support.apps import build_app, serve
+from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
+from tests.support.reporting import wait_for_scorecard
+
+
+async def test_scorecard_counts_what_every_service_reported(
+    broker: Broker, database: DatabaseFactory
+) -> None:
+    apps = {
+        name: build_app(name, database_url=await database(name), bootstrap=broker.bootstrap)
+        for name in ("plans", "visits", "citizen-feedback", "reporting")
+    }
+    async with (
+        serve(apps["plans"]) as plans,
+        serve(apps["visits"]) as visits,
+        serve(apps["citizen-feedback"]) as feedback,
+        serve(apps["reporting"]) as reporting,
+    ):
+        province = (
+            await plans.post(
+                "/api/v1/plans/units",
+                json=create_unit_body(name="Tỉnh Nghệ An", level="province", valid_to=None),
+            )
+        ).json()
+        district = (
+            await plans.post(
+                "/api/v1/plans/units",
+                json=create_unit_body(name="Huyện Kỳ Sơn", parent_id=province["id"]),
+            )
+        ).json()
+        for _ in range(2):
+            created = await visits.post(
+                "/api/v1/visits/visits", json=create_visit_body(district["id"])
+            )
+            assert created.status_code == 201
+        for score in (5, 4, 2):
+            created = await feedback.post(
+                "/api/v1/citizen-feedback/ratings",
+                json=create_rating_body(district["id"], score=score),
+            )
+            assert created.status_code == 201
+
+        card = await wait_for_scorecard(
+            reporting, district["id"], name="Huyện Kỳ Sơn", visits_started=2, ratings_count=3
+        )
+        assert card["satisfaction_average"] == 3.67
+        assert card["parent_id"] == province["id"]
+        assert card["level_label"].startswith("Huyện")
+        assert card["updated_at"].endswith("+07:00")
+
+        children = await reporting.get(
+            "/api/v1/reporting/units", params={"parent_id": province["id"]}
+        )
+        assert [c["unit_id"] for c in children.json()["items"]] == [district["id"]]
+        missing = await reporting.get(f"/api/v1/reporting/units/{uuid.uuid4()}")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"

@@ -1,0 +1,134 @@
+"""The whole stack as separate processes, driven only through the gateway."""
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(tmp_path_factory.mktemp("stack"))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
+        yield client
+
+
+def wait_for_scorecard(api: httpx.Client, unit_id: str, **expected: object) -> dict[str, object]:
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        response = api.get(f"/api/v1/reporting/units/{unit_id}")
+        if response.status_code == 200 and all(
+            response.json().get(k) == v for k, v in expected.items()
+        ):
+            card: dict[str, object] = response.json()
+            return card
+        time.sleep(0.05)
+    raise AssertionError(f"reporting never showed {expected} for {unit_id}")
+
+
+def test_slice_through_the_gateway(api: httpx.Client, stack: Stack) -> None:
+    request_id = f"test-{uuid.uuid4()}"
+    created = api.post(
+        "/api/v1/plans/units",
+        json=create_unit_body(name="Thành phố Hạ Long", level="district"),
+        headers={"X-Request-ID": request_id},
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["x-request-id"] == request_id
+    unit = created.json()
+    assert api.get(created.headers["location"]).json() == unit
+
+    assert api.post("/api/v1/visits/visits", json=create_visit_body(unit["id"])).status_code == 201
+    for score in (5, 4):
+        rating = api.post(
+            "/api/v1/citizen-feedback/ratings", json=create_rating_body(unit["id"], score=score)
+        )
+        assert rating.status_code == 201
+
+    card = wait_for_scorecard(
+        api, unit["id"], name="Thành phố Hạ Long", visits_started=1, ratings_count=2
+    )
+    assert card["satisfaction_average"] == 4.5
+
+    with sqlite3.connect(Path(stack.workdir) / "plans.db") as db:
+        (headers,) = db.execute(
+            "SELECT headers FROM outbox WHERE key = ?", (unit["id"],)
+        ).fetchone()
+    assert request_id in headers
+
+
+def test_merged_openapi_and_docs(api: httpx.Client) -> None:
+    document = api.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    for path in (
+        "/api/v1/plans/units",
+        "/api/v1/visits/visits",
+        "/api/v1/citizen-feedback/ratings",
+        "/api/v1/reporting/units/{unit_id}",
+    ):
+        assert path in document["paths"]
+    assert "x-missing-services" not in document["info"]
+    schemas = document["components"]["schemas"]
+    refs = [v for v in _walk(document["paths"]) if v.startswith("#/components/schemas/")]
+    assert all(ref.rsplit("/", 1)[1] in schemas for ref in refs)
+    assert "swagger" in api.get("/docs").text.lower()
+
+
+def _walk(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def test_oversize_body_is_413_problem(api: httpx.Client) -> None:
+    response = api.post(
+        "/api/v1/plans/units",
+        content=b"{" + b" " * (1024 * 1024 + 10) + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_unknown_service_is_404_problem(api: httpx.Client) -> None:
+    response = api.get("/api/v1/nowhere/things")
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
+
+
+def test_service_down_is_503_with_retry_after(api: httpx.Client, stack: Stack) -> None:
+    stack.stop_app("visits")
+    try:
+        response = api.post("/api/v1/visits/visits", json=create_visit_body(str(uuid.uuid4())))
+        assert response.status_code == 503
+        assert response.headers["retry-after"].isdigit()
+        assert response.headers["content-type"] == "application/problem+json"
+        assert api.get("/readyz").status_code == 503
+    finally:
+        stack.start_app("visits")
+        stack.wait_ready(30)
