@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,6 +13,7 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     service_name: str = "congvu"
+    # "production" refuses embedded-only choices (SQLite) at start-up.
     runtime_mode: Literal["embedded", "production"] = "embedded"
     database_url: str = "sqlite+aiosqlite:///var/congvu.db"
     database_pool_size: int = 10
@@ -34,6 +36,12 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = 0.2
     log_level: str = "INFO"
     log_json: bool = True
+
+    @model_validator(mode="after")
+    def _production_needs_postgres(self) -> "ServiceSettings":
+        if self.runtime_mode == "production" and self.database_url.startswith("sqlite"):
+            raise ValueError("RUNTIME_MODE=production needs a PostgreSQL DATABASE_URL")
+        return self
 
     def sqlite_path(self) -> Path | None:
         """Return the SQLite file behind `database_url`, or None for other databases."""
