@@ -46,6 +46,9 @@ def start_broker(
         ],
         stdout=subprocess.DEVNULL if quiet else None,
         stderr=subprocess.DEVNULL if quiet else None,
+        # Its own process group: a terminal's Ctrl-C reaches the wrapper, which stops the
+        # broker only after the clients had time to disconnect.
+        start_new_session=True,
     )
     wait_for_port("127.0.0.1", port)
     return process
