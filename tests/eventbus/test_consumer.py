@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -141,6 +142,27 @@ async def test_transient_error_is_retried_in_place(
         await task
         assert failures == 0
         assert await visits_counted(sessionmaker, unit_id) == 1
+        assert consumed(name, "dead_lettered") == 0
+    finally:
+        await producer.stop()
+        await engine.dispose()
+
+
+async def test_valid_event_is_not_dead_lettered_while_the_database_is_down(
+    broker: Broker,
+) -> None:
+    await ensure_topics(broker.bootstrap, all_topics(), partitions=3, replication_factor=1)
+    # Nothing listens on port 1: every transaction fails as if the database were down.
+    engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    sessionmaker = create_sessionmaker(engine)
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+    await producer.start()
+    name = f"reporting.test-{uuid.uuid4().hex[:8]}"
+    try:
+        await publish_visit(broker, uuid.uuid4())
+        consumer = await make_consumer(EventConsumer, broker, sessionmaker, producer, name)
+        with pytest.raises(ConnectionRefusedError):
+            await asyncio.wait_for(consumer.run(), 30)
         assert consumed(name, "dead_lettered") == 0
     finally:
         await producer.stop()

@@ -50,3 +50,8 @@ def test_invalid_records_are_rejected_with_a_reason(
 ) -> None:
     with pytest.raises(InvalidEnvelope, match=reason):
         decode(record_headers, value)
+
+
+def test_header_without_value_is_rejected() -> None:
+    with pytest.raises(InvalidEnvelope, match="no value"):
+        decode([*headers(), ("x-empty", None)], b"{}")

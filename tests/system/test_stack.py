@@ -115,6 +115,29 @@ def test_oversize_body_is_413_problem(api: httpx.Client) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/plans/%2E%2E/%2E%2E/metrics",
+        "/api/v1/plans/units%2F..%2F..%2Fmetrics",
+        "/api/v1/plans/..%5C..%5Cmetrics",
+    ],
+)
+def test_encoded_path_tricks_do_not_reach_other_routes(api: httpx.Client, path: str) -> None:
+    response = api.get(httpx.URL(api.base_url.join("/")).copy_with(raw_path=path.encode()))
+    assert response.status_code == 404
+    assert "congvu_http_requests_total" not in response.text
+
+
+def test_query_string_is_forwarded_as_sent(api: httpx.Client) -> None:
+    code = f"Q{uuid.uuid4().hex[:8]}"
+    created = api.post("/api/v1/plans/units", json=create_unit_body(code=code))
+    assert created.status_code == 201
+    found = api.get("/api/v1/plans/units", params=[("code", code), ("limit", "5")])
+    assert [u["id"] for u in found.json()["items"]] == [created.json()["id"]]
+    assert api.get("/api/v1/plans/units", params={"code": "Hạ Long"}).json()["items"] == []
+
+
 def test_unknown_service_is_404_problem(api: httpx.Client) -> None:
     response = api.get("/api/v1/nowhere/things")
     assert response.status_code == 404

@@ -35,6 +35,26 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
+def _renames(service: str, own: dict[str, Any], merged: dict[str, Any]) -> dict[str, str]:
+    """Return the refs to rename: schemas whose name is taken by different content.
+
+    Renaming one schema changes the content of those that refer to it, so repeat until
+    nothing more needs renaming.
+    """
+    renames: dict[str, str] = {}
+    while True:
+        found = False
+        for name, schema in own.items():
+            ref = f"#/components/schemas/{name}"
+            if ref in renames or name not in merged:
+                continue
+            if merged[name] != _rename_refs(schema, renames):
+                renames[ref] = f"#/components/schemas/{service.replace('-', '_')}__{name}"
+                found = True
+        if not found:
+            return renames
+
+
 def merge(documents: dict[str, dict[str, Any]], *, own: dict[str, Any]) -> dict[str, Any]:
     """Merge service documents; schemas with the same name and different content are prefixed."""
     merged: dict[str, Any] = {
@@ -47,12 +67,9 @@ def merge(documents: dict[str, dict[str, Any]], *, own: dict[str, Any]) -> dict[
     schemas: dict[str, Any] = merged["components"]["schemas"]
     for service, document in sorted(documents.items()):
         document = copy.deepcopy(document)
-        renames: dict[str, str] = {}
-        for name, schema in document.get("components", {}).get("schemas", {}).items():
-            if name in schemas and schemas[name] != schema:
-                new = f"{service.replace('-', '_')}__{name}"
-                renames[f"#/components/schemas/{name}"] = f"#/components/schemas/{new}"
-        for name, schema in document.get("components", {}).get("schemas", {}).items():
+        own_schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+        renames = _renames(service, own_schemas, schemas)
+        for name, schema in own_schemas.items():
             target = renames.get(f"#/components/schemas/{name}", f"#/components/schemas/{name}")
             schemas[target.rsplit("/", 1)[1]] = _rename_refs(schema, renames)
         for path, item in document.get("paths", {}).items():

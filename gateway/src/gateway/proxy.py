@@ -1,6 +1,7 @@
 """Forwarding `/api/v1/<service>/...` to the service that owns it."""
 
 import logging
+from urllib.parse import unquote
 
 import httpx
 from fastapi import APIRouter, Request
@@ -15,16 +16,17 @@ log = logging.getLogger(__name__)
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
 _DROP_REQUEST = {
-    "host",
-    "connection",
-    "keep-alive",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-    REQUEST_ID_HEADER,
+    b"host",
+    b"connection",
+    b"keep-alive",
+    b"proxy-authorization",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+    b"upgrade",
+    b"content-length",
+    b"x-forwarded-for",
+    REQUEST_ID_HEADER.encode(),
 }
 _DROP_RESPONSE = {
     "connection",
@@ -60,14 +62,35 @@ async def _read_capped(request: Request, cap: int) -> bytes:
     return bytes(body)
 
 
+def _safe_path(raw_path: bytes) -> bool:
+    """Refuse paths whose decoded segments would route differently upstream."""
+    for segment in raw_path.decode("latin-1").split("/"):
+        decoded = unquote(segment)
+        if decoded in (".", "..") or any(c in decoded for c in "/?#\\"):
+            return False
+    return True
+
+
+def _forward_headers(request: Request) -> list[tuple[bytes, bytes]]:
+    headers = [(k, v) for k, v in request.headers.raw if k.lower() not in _DROP_REQUEST]
+    headers.append((REQUEST_ID_HEADER.encode(), (current_request_id.get() or "").encode()))
+    forwarded = [v for k, v in request.headers.raw if k.lower() == b"x-forwarded-for"]
+    if request.client is not None:
+        forwarded.append(request.client.host.encode())
+    if forwarded:
+        headers.append((b"x-forwarded-for", b", ".join(forwarded)))
+    return headers
+
+
 @router.api_route("/api/v1/{service}/{path:path}", methods=METHODS)
 async def forward(service: str, path: str, request: Request) -> Response:
     """Send the request to its service and return the service's answer unchanged."""
     settings: Settings = request.app.state.settings
     clients: dict[str, httpx.AsyncClient] = request.app.state.clients
     client = clients.get(service)
-    if client is None:
-        return problem_response(request, status=404, detail=f"No service is called {service!r}.")
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    if client is None or not _safe_path(raw_path):
+        return problem_response(request, status=404, detail="No such resource.")
     try:
         body = await _read_capped(request, settings.max_body_bytes)
     except BodyTooLarge:
@@ -76,19 +99,14 @@ async def forward(service: str, path: str, request: Request) -> Response:
             status=413,
             detail=f"The request body is over {settings.max_body_bytes} bytes.",
         )
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
-    headers[REQUEST_ID_HEADER] = current_request_id.get() or ""
-    if request.client is not None:
-        headers["x-forwarded-for"] = request.client.host
+    query: bytes = request.scope.get("query_string", b"")
+    url = client.base_url.copy_with(raw_path=raw_path + (b"?" + query if query else b""))
+    upstream_request = client.build_request(
+        request.method, url, content=body, headers=_forward_headers(request)
+    )
     try:
-        upstream = await client.request(
-            request.method,
-            f"/api/v1/{service}/{path}",
-            params=str(request.query_params),
-            content=body,
-            headers=headers,
-        )
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
+        upstream = await client.send(upstream_request)
+    except (httpx.ConnectError, httpx.ConnectTimeout):
         log.warning("upstream %s unreachable", service)
         return problem_response(
             request,
@@ -100,8 +118,14 @@ async def forward(service: str, path: str, request: Request) -> Response:
         return problem_response(
             request, status=504, detail=f"The {service} service did not answer in time."
         )
-    return Response(
-        content=upstream.content,
-        status_code=upstream.status_code,
-        headers={k: v for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE},
-    )
+    except httpx.TransportError:
+        # The request may have reached the service: the client must not assume it failed.
+        log.warning("upstream %s broke the connection", service, exc_info=True)
+        return problem_response(
+            request, status=502, detail=f"The {service} service gave no valid answer."
+        )
+    response = Response(content=upstream.content, status_code=upstream.status_code)
+    for name, value in upstream.headers.multi_items():
+        if name.lower() not in _DROP_RESPONSE:
+            response.headers.append(name, value)
+    return response

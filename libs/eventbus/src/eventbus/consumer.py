@@ -9,20 +9,22 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import EVENT_TYPES, Event
 from contracts.topics import dead_letter_topic
 from eventbus import inbox, metrics
-from eventbus.envelope import Envelope, InvalidEnvelope, decode
+from eventbus.envelope import Envelope, decode
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 Handlers = Mapping[type[Event], Handler]
 MAX_ERROR_HEADER = 1_000
-UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError)
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -134,7 +136,7 @@ class EventConsumer:
         """Apply one record: skip unknown types, dead-letter poison, retry transient errors."""
         try:
             envelope = decode(record.headers, record.value)
-        except InvalidEnvelope as exc:
+        except Exception as exc:
             await self._dead_letter(record, exc)
             return
         event_class = EVENT_TYPES.get(envelope.type)
@@ -152,7 +154,7 @@ class EventConsumer:
                 outcome = await self._apply(handler, event, envelope)
             except Exception as exc:
                 if attempt == self.max_attempts:
-                    if isinstance(exc, UNAVAILABLE):
+                    if isinstance(exc, UNAVAILABLE) or not await self._database_answers():
                         # Our own database is down: not the event's fault. Stop without
                         # committing; the supervisor restarts us and the event comes again.
                         raise
@@ -169,6 +171,14 @@ class EventConsumer:
             else:
                 metrics.CONSUMED.labels(self.name, outcome).inc()
                 return
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with self.sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
 
     async def _apply(self, handler: Handler, event: Event, envelope: Envelope) -> str:
         try:

@@ -8,7 +8,7 @@ from typing import Any
 
 SPEC_VERSION = "1.0"
 REQUIRED_HEADERS = ("ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time")
-Headers = Sequence[tuple[str, bytes]]
+Headers = Sequence[tuple[str, bytes | None]]
 
 
 class InvalidEnvelope(ValueError):
@@ -59,8 +59,10 @@ def to_kafka_headers(headers: dict[str, str]) -> list[tuple[str, bytes]]:
 
 def decode(headers: Headers, value: bytes | None) -> Envelope:
     """Read a binary-mode CloudEvent; raise InvalidEnvelope when it is not one."""
+    if any(v is None for _, v in headers):
+        raise InvalidEnvelope("a header has no value")
     try:
-        text = {k: v.decode() for k, v in headers}
+        text = {k: v.decode() for k, v in headers if v is not None}
     except UnicodeDecodeError as exc:
         raise InvalidEnvelope(f"header is not UTF-8: {exc}") from None
     missing = [h for h in REQUIRED_HEADERS if not text.get(h)]

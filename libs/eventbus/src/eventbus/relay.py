@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
@@ -20,6 +20,9 @@ from servicekit.times import utcnow
 
 log = logging.getLogger(__name__)
 PROBE_FETCH_TIMEOUT_MS = 2_000
+PRUNE_INTERVAL_S = 600.0
+# Relays of one PostgreSQL database take turns batch by batch, so per-key order holds.
+PUBLISH_LOCK_SQL = text("SELECT pg_try_advisory_xact_lock(hashtext('congvu.outbox.relay'))")
 
 
 class OutboxRelay:
@@ -61,7 +64,7 @@ class OutboxRelay:
         """Publish until stopped; broker errors are retried with backoff, nothing is dropped."""
         outbox.on_commit(self.wake)
         loop = asyncio.get_running_loop()
-        next_probe = 0.0
+        next_probe = next_prune = 0.0
         backoff = 0.1
         try:
             while not self._stopping:
@@ -69,12 +72,18 @@ class OutboxRelay:
                     if loop.time() >= next_probe:
                         await self.check_broker()
                         next_probe = loop.time() + self.probe_interval_s
+                    if loop.time() >= next_prune:
+                        await self.prune()
+                        next_prune = loop.time() + PRUNE_INTERVAL_S
                     published = await self.publish_batch()
                     backoff = 0.1
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.warning("relay %s cannot publish yet; retrying", self.name, exc_info=True)
+                    # After an outage, check the broker kept its data before publishing
+                    # anything new, so new events cannot overtake the replay of older ones.
+                    next_probe = 0.0
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
@@ -105,6 +114,8 @@ class OutboxRelay:
                 .limit(self.batch_size)
             )
             if session.get_bind().dialect.name == "postgresql":
+                if not await session.scalar(PUBLISH_LOCK_SQL):
+                    return 0
                 query = query.with_for_update(skip_locked=True)
             rows = list((await session.scalars(query)).all())
             if not rows:
@@ -160,17 +171,21 @@ class OutboxRelay:
             metrics.BROKER_RESETS.labels(f"relay:{self.name}").inc()
             await self.ensure_topics()
         await self._write_marker(replay=marker is not None)
-        await self.prune()
 
     async def _marker_present(self, marker: RelayMarker) -> bool:
         if self._probe_consumer is None:
-            self._probe_consumer = AIOKafkaConsumer(
+            consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.bootstrap_servers,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 client_id=f"{self.name}-relay-probe",
             )
-            await self._probe_consumer.start()
+            try:
+                await consumer.start()
+            except BaseException:
+                await consumer.stop()
+                raise
+            self._probe_consumer = consumer
         consumer = self._probe_consumer
         tp = TopicPartition(PROBE_TOPIC, marker.partition)
         consumer.assign([tp])

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -134,9 +135,32 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=exc.status_code, detail=detail, headers=exc.headers)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(request, status=500, detail="An unexpected error occurred.")
+class UnexpectedErrorMiddleware:
+    """Renders an unhandled exception as a 500 problem, inside the request id's scope."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            request = Request(scope)
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            if started:
+                raise
+            response = problem_response(request, status=500, detail="An unexpected error occurred.")
+            await response(scope, receive, send)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -144,7 +168,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected)
+    # Added before the request id middleware, so it runs inside it.
+    app.add_middleware(UnexpectedErrorMiddleware)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

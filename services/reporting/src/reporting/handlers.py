@@ -13,7 +13,8 @@ from servicekit.times import utcnow
 
 
 async def _score(session: AsyncSession, unit_id: uuid.UUID) -> UnitScore:
-    score = await session.get(UnitScore, unit_id)
+    # Locked: members consuming other partitions may update the same unit at once.
+    score = await session.get(UnitScore, unit_id, with_for_update=True)
     if score is None:
         # Events of one unit travel on several topics: whichever comes first creates the row.
         score = UnitScore(unit_id=unit_id, updated_at=utcnow())
