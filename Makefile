@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # Where embedded mode keeps its SQLite databases.
 export VAR ?= var
 
-.PHONY: setup up migrate demo test test-postgres lint format asyncapi validate-deploy bench clean
+.PHONY: setup up migrate keys token demo test test-postgres lint format asyncapi validate-deploy bench clean
 
 setup: $(STAMP)
 
@@ -28,17 +28,27 @@ migrate: setup
 			$(BIN)/alembic -c services/$$s/alembic.ini upgrade head || exit 1; \
 	done
 
-up: setup migrate
+keys: setup
+	@$(BIN)/python -m devstack.keys --dir $(VAR)/keys
+
+up: setup migrate keys
+	IDENTITY_PRIVATE_KEY_FILE=$(VAR)/keys/identity-private.pem \
+	IDENTITY_PUBLIC_KEY_FILE=$(VAR)/keys/identity-public.pem \
+	OIDC_JWKS_FILE=$(VAR)/keys/oidc-jwks.json \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-demo: setup
-	$(BIN)/python -m devstack.demo
+# make token ROLE=inspector UNIT=22: a bearer token for the embedded gateway.
+token: keys
+	@$(BIN)/python -m devstack.token --dir $(VAR)/keys --role "$(ROLE)" --unit "$(UNIT)"
+
+demo: keys
+	$(BIN)/python -m devstack.demo --keys $(VAR)/keys
 
 test: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-test-postgres: setup
-	CONGVU_REQUIRE_POSTGRES=1 $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+test-postgres:
+	CONGVU_REQUIRE_POSTGRES=1 $(MAKE) test
 
 lint: setup
 	$(BIN)/ruff check .
@@ -57,6 +67,7 @@ validate-deploy: setup
 
 bench: setup
 	$(BIN)/python bench/stack.py
+	$(BIN)/python bench/gateway_overhead.py
 
 clean:
 	rm -rf $(VENV) var

@@ -5,9 +5,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from servicekit.access import Role
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER, create_rating_body
+from tests.support.identity import as_
 
 
 @pytest.fixture
@@ -26,7 +28,10 @@ async def test_submit_and_read_rating(feedback: AppClient) -> None:
     rating = response.json()
     assert rating["comment"] == "Cán bộ hướng dẫn tận tình"
     assert rating["submitted_at"].endswith("+07:00")
-    assert (await feedback.get(response.headers["location"])).json() == rating
+    read = await feedback.get(response.headers["location"], headers=as_(Role.INSPECTORATE))
+    assert read.json() == rating
+    # Ratings may carry personal data: the citizen's own public caller cannot read them back.
+    assert (await feedback.get(response.headers["location"])).status_code == 403
 
 
 @pytest.mark.parametrize("score", [0, 6, "năm"])

@@ -7,15 +7,22 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
 from devstack.validate_deploy import (
     OVERLAYS,
+    check_app_environment,
     check_compose,
     check_compose_document,
     check_overlay,
+    config_maps,
+    container_environment,
     find_root,
+    render_overlay,
     validate_documents,
 )
+from gateway.config import Settings as GatewaySettings
+from servicekit.config import ServiceSettings
 
 ROOT = find_root(Path(__file__).resolve().parent)
 needs_kubectl = pytest.mark.skipif(
@@ -106,3 +113,127 @@ def test_compose_mistakes_are_reported() -> None:
     assert "docker-compose.yml service kafka: has no healthcheck" in problems
     assert "docker-compose.yml service gateway: does not publish 8000" in problems
     assert "docker-compose.yml service plans: has neither image nor build" in problems
+
+
+def gateway_env(**changes: str | None) -> dict[str, str | None]:
+    """Return a production gateway environment that passes, with `changes` applied."""
+    env: dict[str, str | None] = {
+        "SERVICE_NAME": "gateway",
+        "RUNTIME_MODE": "production",
+        "IDENTITY_PRIVATE_KEY_FILE": "/etc/congvu/identity/identity-private.pem",
+        "OIDC_JWKS_URL": "https://sso.example.gov.vn/certs",
+        "OIDC_JWKS_FILE": "",
+        "REDIS_URL": "redis://congvu-redis:6379/0",
+        "PROVINCIAL_CLIENTS": None,
+    }
+    env.update(changes)
+    return {k: v for k, v in env.items() if v != "<unset>"}
+
+
+def test_a_complete_gateway_environment_passes() -> None:
+    errors = check_app_environment(
+        "gateway", gateway_env(), ["/etc/congvu/identity"], replicated=True
+    )
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"IDENTITY_PRIVATE_KEY_FILE": "<unset>"}, "does not set IDENTITY_PRIVATE_KEY"),
+        ({"IDENTITY_PRIVATE_KEY_FILE": "/keys/k.pem"}, "/keys/k.pem is not on a mounted volume"),
+        ({"OIDC_JWKS_URL": "<unset>"}, "needs OIDC_JWKS_URL"),
+        ({"OIDC_JWKS_FILE": "<unset>"}, "needs OIDC_JWKS_FILE set empty"),
+        ({"REDIS_URL": ""}, "without REDIS_URL"),
+        ({"SERVICE_NAME": "<unset>"}, "does not set SERVICE_NAME"),
+        ({"SERVICE_citizen-feedback": "x"}, "'SERVICE_citizen-feedback' is not valid"),
+    ],
+)
+def test_gateway_environment_mistakes_are_reported(
+    changes: dict[str, str | None], message: str
+) -> None:
+    errors = check_app_environment(
+        "gateway", gateway_env(**changes), ["/etc/congvu/identity"], replicated=True
+    )
+    assert any(message in e for e in errors), errors
+
+
+def test_one_embedded_gateway_needs_a_key_set_but_no_redis() -> None:
+    env = gateway_env(RUNTIME_MODE="embedded", OIDC_JWKS_URL="<unset>", REDIS_URL="<unset>")
+    errors = check_app_environment("gateway", env, ["/etc/congvu/identity"], replicated=False)
+    assert errors == ["sets neither OIDC_JWKS_URL nor OIDC_JWKS_FILE"]
+
+
+def test_compose_apps_without_keys_are_reported() -> None:
+    data = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    broken = copy.deepcopy(data)
+    del broken["services"]["plans"]["environment"]["IDENTITY_PUBLIC_KEY_FILE"]
+    del broken["services"]["gateway"]["volumes"]
+    problems = [str(p) for p in check_compose_document(broken)]
+    assert (
+        "docker-compose.yml service plans: does not set IDENTITY_PUBLIC_KEY"
+        " or IDENTITY_PUBLIC_KEY_FILE" in problems
+    )
+    assert any(
+        p.startswith("docker-compose.yml service gateway: IDENTITY_PRIVATE_KEY_FILE=")
+        for p in problems
+    )
+
+
+def app_environments(overlay: str) -> dict[str, dict[str, str | None]]:
+    """Return the environment of each app Deployment an overlay renders."""
+    docs = render_overlay(ROOT / "deploy" / "k8s" / "overlays" / overlay)
+    maps = config_maps(docs)
+    return {
+        doc["metadata"]["name"]: container_environment(
+            doc["spec"]["template"]["spec"]["containers"][0], maps
+        )[0]
+        for doc in docs
+        if doc["kind"] == "Deployment"
+        and doc["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component")
+        in ("service", "gateway")
+    }
+
+
+# Stand-ins for the values that come from Secrets.
+SECRET_VALUES = {
+    "DATABASE_URL": "postgresql+asyncpg://congvu:secret@postgres.example:5432/congvu",
+    "PROVINCIAL_CLIENTS": '[{"id": "p", "province_code": "22", "secrets": ["s"]}]',
+}
+
+
+def load_settings(
+    settings_class: type[BaseSettings], env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch
+) -> BaseSettings:
+    """Build settings from exactly `env`, as the app would read it at start-up."""
+    for field in settings_class.model_fields:
+        monkeypatch.delenv(field.upper(), raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, SECRET_VALUES[name] if value is None else value)
+    return settings_class()
+
+
+@needs_kubectl
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_services_accept_their_rendered_settings(
+    overlay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, env in app_environments(overlay).items():
+        if name != "gateway":
+            settings = load_settings(ServiceSettings, env, monkeypatch)
+            assert isinstance(settings, ServiceSettings)
+            assert settings.service_name == name
+            assert str(settings.identity_public_key_file).startswith("/etc/congvu/identity/")
+
+
+@needs_kubectl
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_gateway_accepts_its_rendered_settings(
+    overlay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = app_environments(overlay)["gateway"]
+    settings = load_settings(GatewaySettings, env, monkeypatch)
+    assert isinstance(settings, GatewaySettings)
+    assert settings.runtime_mode == "production"
+    assert settings.oidc_jwks_file is None
+    assert settings.redis_url

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from servicekit.app import create_service_app
 from servicekit.config import ServiceSettings
 from tests.support.apps import serve
+from tests.support.identity import PUBLIC_PEM
 
 router = APIRouter()
 
@@ -15,7 +16,11 @@ async def boom() -> None:
 
 
 async def test_unhandled_error_is_a_500_problem_with_request_id(tmp_path: object) -> None:
-    settings = ServiceSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db", log_json=False)
+    settings = ServiceSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db",
+        log_json=False,
+        identity_public_key=PUBLIC_PEM,
+    )
     app = create_service_app(settings, title="t", description="t", routers=[router])
     async with serve(app) as client:
         response = await client.get("/boom", headers={"X-Request-ID": "req-42"})
@@ -27,7 +32,11 @@ async def test_unhandled_error_is_a_500_problem_with_request_id(tmp_path: object
 
 
 async def test_unknown_route_is_a_404_problem(tmp_path: object) -> None:
-    settings = ServiceSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db", log_json=False)
+    settings = ServiceSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db",
+        log_json=False,
+        identity_public_key=PUBLIC_PEM,
+    )
     app = create_service_app(settings, title="t", description="t", routers=[])
     async with serve(app) as client:
         response = await client.get("/nowhere")

@@ -13,6 +13,8 @@ from plans.config import Settings as PlansSettings
 from plans.main import create_app as create_plans_app
 from reporting.config import Settings as ReportingSettings
 from reporting.main import create_app as create_reporting_app
+from servicekit.access import Role
+from tests.support.identity import PUBLIC_PEM, as_
 from visits.config import Settings as VisitsSettings
 from visits.main import create_app as create_visits_app
 
@@ -40,6 +42,7 @@ def build_app(service: str, *, database_url: str, bootstrap: str, **overrides: A
     settings = settings_class(
         database_url=database_url,
         kafka_bootstrap_servers=bootstrap,
+        identity_public_key=PUBLIC_PEM,
         **(FAST_BUS | overrides),
     )
     app: FastAPI = factory(settings)
@@ -49,13 +52,25 @@ def build_app(service: str, *, database_url: str, bootstrap: str, **overrides: A
 class AppClient(httpx.AsyncClient):
     """An HTTP client bound to an in-process app, which the test can also inspect."""
 
-    def __init__(self, app: FastAPI) -> None:
-        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    def __init__(self, app: FastAPI, headers: dict[str, str]) -> None:
+        super().__init__(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
+        )
         self.app = app
 
 
+# Who calls each service unless a test says otherwise.
+DEFAULT_ROLES = {
+    "plans": Role.ADMIN,
+    "visits": Role.INSPECTOR,
+    "citizen-feedback": Role.PUBLIC,
+    "reporting": Role.INSPECTORATE,
+}
+
+
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[AppClient]:
-    """Run the app's lifespan and yield an HTTP client bound to it."""
-    async with app.router.lifespan_context(app), AppClient(app) as client:
+async def serve(app: FastAPI, role: Role | None = None) -> AsyncIterator[AppClient]:
+    """Run the app's lifespan and yield an HTTP client bound to it, calling as `role`."""
+    role = role or DEFAULT_ROLES.get(app.state.settings.service_name, Role.ADMIN)
+    async with app.router.lifespan_context(app), AppClient(app, as_(role)) as client:
         yield client

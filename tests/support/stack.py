@@ -1,5 +1,6 @@
 """The whole system as separate processes: broker, four services and the gateway."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,19 +10,36 @@ from pathlib import Path
 
 import httpx
 
+from devstack.keys import ensure_keys
+from devstack.token import mint_token
+from servicekit.access import Role
 from tests.support.databases import ROOT, SERVICES
 from tests.support.ports import free_port
 
 APPS = (*SERVICES, "gateway")
+CLIENT_ID = "hcc-quang-ninh"
+CLIENT_SECRETS = ("first-secret-of-22", "second-secret-of-22")
 
 
 class Stack:
     """Runs like `make up`, on free ports and with its own SQLite files under `workdir`."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, **gateway_env: str) -> None:
         self.workdir = workdir
+        self.keys_dir = workdir / "keys"
+        ensure_keys(self.keys_dir)
         self.ports = {name: free_port() for name in (*APPS, "broker")}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.gateway_env = {
+            "PROVINCIAL_CLIENTS": json.dumps(
+                [{"id": CLIENT_ID, "province_code": "22", "secrets": list(CLIENT_SECRETS)}]
+            ),
+            **gateway_env,
+        }
+
+    def bearer(self, role: Role, unit: str | None = None) -> dict[str, str]:
+        """Return an Authorization header for a person with `role` at `unit`."""
+        return {"Authorization": f"Bearer {mint_token(role, unit, keys_dir=self.keys_dir)}"}
 
     @property
     def gateway_url(self) -> str:
@@ -38,8 +56,13 @@ class Stack:
             KAFKA_HEARTBEAT_INTERVAL_MS="300",
             LOG_JSON="true",
         )
+        env["IDENTITY_PUBLIC_KEY_FILE"] = str(self.keys_dir / "identity-public.pem")
+        env["IDENTITY_PRIVATE_KEY_FILE"] = str(self.keys_dir / "identity-private.pem")
+        env["OIDC_JWKS_FILE"] = str(self.keys_dir / "oidc-jwks.json")
         if app in SERVICES:
             env["DATABASE_URL"] = self.database_url(app)
+        else:
+            env.update(self.gateway_env)
         for service in SERVICES:
             key = f"{service.replace('-', '_').upper()}_URL"
             env[key] = f"http://127.0.0.1:{self.ports[service]}"
@@ -80,6 +103,24 @@ class Stack:
         """Start one service or the gateway."""
         self._spawn(app, ["devstack.serve", app, "--port", str(self.ports[app])], self.env(app))
 
+    def start_extra_gateway(self, name: str, **env: str) -> str:
+        """Start another gateway in front of the same services, with other settings."""
+        self.ports[name] = free_port()
+        self._spawn(
+            name,
+            ["devstack.serve", "gateway", "--port", str(self.ports[name])],
+            self.env("gateway") | env,
+        )
+        url = f"http://127.0.0.1:{self.ports[name]}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise TimeoutError(f"gateway {name} did not start")
+
     def wait_ready(self, timeout_s: float) -> None:
         """Wait until /readyz of every service (database and broker) and of the gateway is 200."""
         deadline = time.monotonic() + timeout_s
@@ -107,6 +148,7 @@ class Stack:
             process.wait()
 
     def stop(self) -> None:
-        """Stop the gateway and services, then the broker."""
-        for app in (*reversed(APPS), "broker"):
+        """Stop the gateways and services, then the broker."""
+        for app in [*(p for p in self.processes if p not in (*APPS, "broker")), *reversed(APPS)]:
             self.stop_app(app)
+        self.stop_app("broker")

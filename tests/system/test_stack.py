@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from servicekit.access import Role
 from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
 from tests.support.stack import Stack
 
@@ -26,7 +27,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture
 def api(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
+    """A client reading as the inspectorate unless a request says otherwise."""
+    with httpx.Client(
+        base_url=stack.gateway_url, timeout=10, headers=stack.bearer(Role.INSPECTORATE)
+    ) as client:
         yield client
 
 
@@ -50,14 +54,19 @@ def test_slice_through_the_gateway(api: httpx.Client, stack: Stack) -> None:
     created = api.post(
         "/api/v1/plans/units",
         json=create_unit_body(name="Thành phố Hạ Long", level="district"),
-        headers={"X-Request-ID": request_id},
+        headers={"X-Request-ID": request_id} | stack.bearer(Role.ADMIN),
     )
     assert created.status_code == 201, created.text
     assert created.headers["x-request-id"] == request_id
     unit = created.json()
     assert api.get(created.headers["location"]).json() == unit
 
-    assert api.post("/api/v1/visits/visits", json=create_visit_body(unit["id"])).status_code == 201
+    visit = api.post(
+        "/api/v1/visits/visits",
+        json=create_visit_body(unit["id"]),
+        headers=stack.bearer(Role.INSPECTOR),
+    )
+    assert visit.status_code == 201
     for score in (5, 4):
         rating = api.post(
             "/api/v1/citizen-feedback/ratings", json=create_rating_body(unit["id"], score=score)
@@ -107,7 +116,7 @@ def _walk(node: object) -> Iterator[str]:
 
 def test_oversize_body_is_413_problem(api: httpx.Client) -> None:
     response = api.post(
-        "/api/v1/plans/units",
+        "/api/v1/citizen-feedback/ratings",
         content=b"{" + b" " * (1024 * 1024 + 10) + b"}",
         headers={"content-type": "application/json"},
     )
@@ -129,9 +138,11 @@ def test_encoded_path_tricks_do_not_reach_other_routes(api: httpx.Client, path: 
     assert "congvu_http_requests_total" not in response.text
 
 
-def test_query_string_is_forwarded_as_sent(api: httpx.Client) -> None:
+def test_query_string_is_forwarded_as_sent(api: httpx.Client, stack: Stack) -> None:
     code = f"Q{uuid.uuid4().hex[:8]}"
-    created = api.post("/api/v1/plans/units", json=create_unit_body(code=code))
+    created = api.post(
+        "/api/v1/plans/units", json=create_unit_body(code=code), headers=stack.bearer(Role.ADMIN)
+    )
     assert created.status_code == 201
     found = api.get("/api/v1/plans/units", params=[("code", code), ("limit", "5")])
     assert [u["id"] for u in found.json()["items"]] == [created.json()["id"]]
@@ -147,7 +158,11 @@ def test_unknown_service_is_404_problem(api: httpx.Client) -> None:
 def test_service_down_is_503_with_retry_after(api: httpx.Client, stack: Stack) -> None:
     stack.stop_app("visits")
     try:
-        response = api.post("/api/v1/visits/visits", json=create_visit_body(str(uuid.uuid4())))
+        response = api.post(
+            "/api/v1/visits/visits",
+            json=create_visit_body(str(uuid.uuid4())),
+            headers=stack.bearer(Role.INSPECTOR),
+        )
         assert response.status_code == 503
         assert response.headers["retry-after"].isdigit()
         assert response.headers["content-type"] == "application/problem+json"

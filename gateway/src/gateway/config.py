@@ -1,6 +1,19 @@
 """Settings of the gateway."""
 
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ProvincialClient(BaseModel):
+    """A provincial system allowed to post signed requests, and its scope."""
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    province_code: str = Field(min_length=1, max_length=10)
+    # Up to two secrets are active at once, so a client can rotate without downtime.
+    secrets: list[SecretStr] = Field(min_length=1, max_length=2)
 
 
 class Settings(BaseSettings):
@@ -9,6 +22,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     service_name: str = "gateway"
+    runtime_mode: Literal["embedded", "production"] = "embedded"
     plans_url: str = "http://127.0.0.1:8001"
     visits_url: str = "http://127.0.0.1:8002"
     citizen_feedback_url: str = "http://127.0.0.1:8003"
@@ -18,8 +32,44 @@ class Settings(BaseSettings):
     upstream_retry_after_s: int = 5
     max_body_bytes: int = 1024 * 1024
     openapi_cache_s: float = 30.0
+    oidc_issuer: str = "congvu-embedded"
+    oidc_audience: str = "congvu-api"
+    oidc_jwks_url: str | None = None
+    # Embedded mode only (`make up` sets it); production verifies against OIDC_JWKS_URL.
+    oidc_jwks_file: Path | None = None
+    oidc_algorithms: list[str] = ["RS256"]
+    oidc_leeway_s: int = 30
+    oidc_role_claim: str = "congvu_role"
+    oidc_unit_claim: str = "congvu_unit"
+    oidc_jwks_cache_s: float = 600.0
+    identity_private_key: SecretStr | None = None
+    identity_private_key_file: Path = Path("var/keys/identity-private.pem")
+    provincial_clients: list[ProvincialClient] = []
+    signature_tolerance_s: int = 300
+    redis_url: str | None = None
+    rate_limit_per_minute: int = 600
+    public_rate_limit_per_minute: int = 60
+    breaker_failures: int = 5
+    breaker_open_s: float = 10.0
+    cors_allow_origins: list[str] = []
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("oidc_jwks_file", "oidc_jwks_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _production_uses_the_identity_provider(self) -> "Settings":
+        if self.runtime_mode == "production" and (self.oidc_jwks_file or not self.oidc_jwks_url):
+            raise ValueError(
+                "RUNTIME_MODE=production verifies tokens against OIDC_JWKS_URL only;"
+                " unset OIDC_JWKS_FILE (the embedded key set behind `make token`)"
+            )
+        if any(a.upper().startswith("HS") or a.lower() == "none" for a in self.oidc_algorithms):
+            raise ValueError("OIDC_ALGORITHMS must be asymmetric (RS*, PS*, ES*, EdDSA)")
+        return self
 
     def upstreams(self) -> dict[str, str]:
         """Return the base URL of each service, by the path segment that routes to it."""
@@ -29,3 +79,15 @@ class Settings(BaseSettings):
             "citizen-feedback": self.citizen_feedback_url,
             "reporting": self.reporting_url,
         }
+
+    def identity_key_pem(self) -> bytes:
+        """Return the Ed25519 private key that signs the caller forwarded to services."""
+        if self.identity_private_key is not None:
+            return self.identity_private_key.get_secret_value().encode()
+        try:
+            return self.identity_private_key_file.read_bytes()
+        except FileNotFoundError:
+            raise RuntimeError(
+                f"no identity key at {self.identity_private_key_file}: run `make keys`"
+                " (embedded mode) or set IDENTITY_PRIVATE_KEY"
+            ) from None

@@ -4,10 +4,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import openapi, proxy
+from gateway.authn import BearerVerifier, SignatureVerifier
 from gateway.config import Settings
+from gateway.limits import CircuitBreaker, RateLimiter
+from gateway.state import GatewayState
+from gateway.stores import create_store
 from servicekit.errors import install_problem_handlers
 from servicekit.health import ReadinessCheck, health_router
 from servicekit.logs import configure_logging
@@ -29,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
     )
+    identity_key = load_pem_private_key(settings.identity_key_pem(), password=None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,20 +43,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s
         )
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        app.state.clients = {
-            name: httpx.AsyncClient(
-                base_url=url,
-                timeout=timeout,
-                # Retry only failed connects: nothing reached the service, so any method is safe.
-                transport=httpx.AsyncHTTPTransport(retries=1, limits=limits),
-            )
+        clients = {
+            name: httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
             for name, url in settings.upstreams().items()
         }
+        oidc_http = httpx.AsyncClient(timeout=timeout)
+        store = create_store(settings.redis_url)
+        app.state.gateway = GatewayState(
+            settings=settings,
+            clients=clients,
+            store=store,
+            bearer=BearerVerifier(settings, oidc_http),
+            signatures=SignatureVerifier(settings, store),
+            limiter=RateLimiter(store),
+            identity_key=identity_key,
+            breakers={
+                name: CircuitBreaker(settings.breaker_failures, settings.breaker_open_s)
+                for name in clients
+            },
+        )
         try:
             yield
         finally:
-            for client in app.state.clients.values():
+            for client in [*clients.values(), oidc_http]:
                 await client.aclose()
+            await store.close()
 
     app = FastAPI(
         title=openapi.TITLE,
@@ -64,9 +82,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=proxy.METHODS,
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-Match",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
 
     def checks(request: Request) -> dict[str, ReadinessCheck]:
-        return {name: _upstream_check(c) for name, c in request.app.state.clients.items()}
+        state: GatewayState = request.app.state.gateway
+        return {name: _upstream_check(c) for name, c in state.clients.items()}
 
     app.include_router(health_router(checks))
     app.include_router(metrics_router)

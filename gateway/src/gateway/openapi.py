@@ -10,6 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from servicekit.access import PEOPLE, POLICY, Role
+
 router = APIRouter(include_in_schema=False)
 
 TITLE = "CongVu API"
@@ -79,6 +81,73 @@ def merge(documents: dict[str, dict[str, Any]], *, own: dict[str, Any]) -> dict[
     return merged
 
 
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": (
+            "Cán bộ đăng nhập qua nhà cung cấp định danh (OIDC). The token carries the role"
+            " (`congvu_role`) and, for unit roles, the official unit code (`congvu_unit`)."
+        ),
+    },
+    "signedRequest": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "CongVu-Signature",
+        "description": (
+            "Provincial systems: `CongVu-Signature: t=<unix>,v1=<hex>` where v1 is"
+            " HMAC-SHA256 of `<t>.` followed by the raw body, with the client's secret;"
+            " send `CongVu-Client: <id>` too. Older than 300 s or repeated: 401."
+        ),
+    },
+}
+AUTH_RESPONSES = {
+    "401": "Chưa xác thực: thiếu hoặc sai thông tin đăng nhập.",
+    "403": "Vai trò hoặc đơn vị của bạn không được phép.",
+    "413": "Nội dung yêu cầu quá lớn.",
+    "429": "Quá nhiều yêu cầu; thử lại sau Retry-After giây.",
+    "503": "Dịch vụ tạm thời không sẵn sàng; thử lại sau Retry-After giây.",
+}
+
+
+def _describe_access(document: dict[str, Any]) -> None:
+    """Add each operation's security and its allowed roles from the shared policy."""
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for operation in POLICY.values():
+        item = document["paths"].get(operation.path, {}).get(operation.method.lower())
+        if item is None:
+            continue
+        security: list[dict[str, list[str]]] = []
+        if operation.public:
+            security.append({})
+        if operation.roles & PEOPLE:
+            security.append({"bearerAuth": []})
+        if Role.PROVINCIAL_SYSTEM in operation.roles:
+            security.append({"signedRequest": []})
+        item["security"] = security
+        roles = sorted(r.value for r in operation.roles)
+        item["x-congvu-roles"] = roles
+        who = "Công khai (không cần đăng nhập)." if operation.public else ", ".join(roles)
+        item["description"] = f"{item.get('description', '')}\n\nVai trò được phép: {who}"
+        for status, text in AUTH_RESPONSES.items():
+            if status == "401" and operation.public:
+                continue
+            if status == "413" and "requestBody" not in item:
+                continue
+            item.setdefault("responses", {}).setdefault(
+                status,
+                {
+                    "description": text,
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
+                },
+            )
+
+
 async def _fetch(client: httpx.AsyncClient) -> dict[str, Any] | None:
     try:
         response = await client.get("/openapi.json")
@@ -96,10 +165,11 @@ async def openapi(request: Request) -> JSONResponse:
     cached: tuple[float, dict[str, Any]] | None = getattr(state, "openapi_cache", None)
     if cached is not None and time.monotonic() - cached[0] < state.settings.openapi_cache_s:
         return JSONResponse(cached[1])
-    clients: dict[str, httpx.AsyncClient] = state.clients
+    clients: dict[str, httpx.AsyncClient] = state.gateway.clients
     fetched = await asyncio.gather(*(_fetch(c) for c in clients.values()))
     documents = {name: doc for name, doc in zip(clients, fetched, strict=True) if doc is not None}
     document = merge(documents, own=request.app.openapi())
+    _describe_access(document)
     missing = sorted(set(clients) - set(documents))
     if missing:
         document["info"]["x-missing-services"] = missing

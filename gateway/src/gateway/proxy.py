@@ -1,20 +1,33 @@
-"""Forwarding `/api/v1/<service>/...` to the service that owns it."""
+"""Forwarding `/api/v1/<service>/...` to the service that owns it, for allowed callers."""
 
 import logging
+import math
 from urllib.parse import unquote
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 
+from gateway.authn import CLIENT_HEADER, SIGNATURE_HEADER
 from gateway.config import Settings
-from servicekit.errors import problem_response
+from gateway.state import GatewayState
+from servicekit.access import (
+    ANONYMOUS,
+    IDENTITY_HEADER,
+    Identity,
+    Operation,
+    Unauthenticated,
+    find_operation,
+    mint_identity_token,
+)
+from servicekit.errors import DomainError, problem_response
 from servicekit.requestid import HEADER as REQUEST_ID_HEADER
 from servicekit.requestid import current_request_id
 
 log = logging.getLogger(__name__)
 
-# Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
+# Hop-by-hop headers (RFC 9110 §7.6.1), credentials the gateway consumes, and headers it sets.
 _DROP_REQUEST = {
     b"host",
     b"connection",
@@ -26,6 +39,11 @@ _DROP_REQUEST = {
     b"upgrade",
     b"content-length",
     b"x-forwarded-for",
+    b"authorization",
+    b"cookie",
+    SIGNATURE_HEADER.encode(),
+    CLIENT_HEADER.encode(),
+    IDENTITY_HEADER.encode(),
     REQUEST_ID_HEADER.encode(),
 }
 _DROP_RESPONSE = {
@@ -35,30 +53,67 @@ _DROP_RESPONSE = {
     "trailer",
     "transfer-encoding",
     "upgrade",
-    "content-length",
-    "content-encoding",
     "date",
     "server",
     REQUEST_ID_HEADER,
 }
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
 
 router = APIRouter(include_in_schema=False)
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(DomainError):
     """The request body is over the configured cap."""
+
+    status_code = 413
+    title = "Content Too Large"
+
+
+class RateLimited(DomainError):
+    """Too many requests from this caller for this operation."""
+
+    status_code = 429
+    title = "Too Many Requests"
+
+
+class UpstreamUnavailable(DomainError):
+    """The service is down or its circuit is open."""
+
+    status_code = 503
+    title = "Service Unavailable"
+
+
+class NoSuchResource(DomainError):
+    """No operation of the API matches."""
+
+    status_code = 404
+    title = "Not Found"
+
+
+class GatewayTimeout(DomainError):
+    """The service did not answer in time."""
+
+    status_code = 504
+    title = "Gateway Timeout"
+
+
+class BadGateway(DomainError):
+    """The connection to the service broke."""
+
+    status_code = 502
+    title = "Bad Gateway"
 
 
 async def _read_capped(request: Request, cap: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise BodyTooLarge
+        raise BodyTooLarge(f"The request body is over {cap} bytes.")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > cap:
-            raise BodyTooLarge
+            raise BodyTooLarge(f"The request body is over {cap} bytes.")
     return bytes(body)
 
 
@@ -71,9 +126,26 @@ def _safe_path(raw_path: bytes) -> bool:
     return True
 
 
-def _forward_headers(request: Request) -> list[tuple[bytes, bytes]]:
+async def _authenticate(request: Request, state: GatewayState, body: bytes) -> Identity:
+    authorization = request.headers.get("authorization")
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if authorization is not None and signature is not None:
+        raise Unauthenticated("Send a bearer token or a signature, not both.")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Authorization must be 'Bearer <token>'.")
+        return await state.bearer.verify(token.strip())
+    if signature is not None:
+        client = request.headers.get(CLIENT_HEADER, "")
+        return await state.signatures.verify(client, signature, body)
+    return ANONYMOUS
+
+
+def _forward_headers(request: Request, identity_token: str) -> list[tuple[bytes, bytes]]:
     headers = [(k, v) for k, v in request.headers.raw if k.lower() not in _DROP_REQUEST]
     headers.append((REQUEST_ID_HEADER.encode(), (current_request_id.get() or "").encode()))
+    headers.append((IDENTITY_HEADER.encode(), identity_token.encode()))
     forwarded = [v for k, v in request.headers.raw if k.lower() == b"x-forwarded-for"]
     if request.client is not None:
         forwarded.append(request.client.host.encode())
@@ -82,50 +154,95 @@ def _forward_headers(request: Request) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+async def _check_limits(
+    request: Request, state: GatewayState, name: str, operation: Operation, caller: Identity
+) -> None:
+    settings = state.settings
+    anonymous = caller is ANONYMOUS
+    key = f"ip:{request.client.host if request.client else '?'}" if anonymous else caller.subject
+    limit = settings.public_rate_limit_per_minute if anonymous else settings.rate_limit_per_minute
+    wait = await state.limiter.retry_after(caller=key, operation=name, limit=limit)
+    if wait is not None:
+        raise RateLimited(
+            f"Over {limit} requests a minute for this operation; slow down.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+async def _send(
+    state: GatewayState, service: str, request: httpx.Request, *, may_retry: bool
+) -> httpx.Response:
+    breaker = state.breakers[service]
+    settings: Settings = state.settings
+    wait = breaker.retry_after()
+    if wait is not None:
+        raise UpstreamUnavailable(
+            f"The {service} service is unavailable; try again shortly.",
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
+    attempts = 2 if may_retry else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            response = await state.clients[service].send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            if attempt < attempts:
+                continue
+            breaker.failed()
+            log.warning("upstream %s unreachable", service)
+            raise UpstreamUnavailable(
+                f"The {service} service is not reachable; try again.",
+                headers={"Retry-After": str(settings.upstream_retry_after_s)},
+            ) from None
+        except httpx.TimeoutException:
+            breaker.failed()
+            raise GatewayTimeout(f"The {service} service did not answer in time.") from None
+        except httpx.TransportError:
+            breaker.failed()
+            # The request may have reached the service: the client must not assume it failed.
+            log.warning("upstream %s broke the connection", service, exc_info=True)
+            raise BadGateway(f"The {service} service gave no valid answer.") from None
+        breaker.succeeded()
+        return response
+    raise AssertionError("unreachable")
+
+
 @router.api_route("/api/v1/{service}/{path:path}", methods=METHODS)
 async def forward(service: str, path: str, request: Request) -> Response:
-    """Send the request to its service and return the service's answer unchanged."""
-    settings: Settings = request.app.state.settings
-    clients: dict[str, httpx.AsyncClient] = request.app.state.clients
-    client = clients.get(service)
+    """Authenticate, authorise and limit the caller, then stream the service's answer back."""
+    state: GatewayState = request.app.state.gateway
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
-    if client is None or not _safe_path(raw_path):
-        return problem_response(request, status=404, detail="No such resource.")
-    try:
-        body = await _read_capped(request, settings.max_body_bytes)
-    except BodyTooLarge:
-        return problem_response(
-            request,
-            status=413,
-            detail=f"The request body is over {settings.max_body_bytes} bytes.",
-        )
+    found = find_operation(request.method, request.url.path)
+    if service not in state.clients or not _safe_path(raw_path) or found is None:
+        raise NoSuchResource("No such resource.")
+    name, operation = found
+    body = await _read_capped(request, state.settings.max_body_bytes)
+    caller = await _authenticate(request, state, body)
+    if caller.role not in operation.roles:
+        if caller is ANONYMOUS:
+            raise Unauthenticated("Sign in to do this.")
+        return problem_response(request, status=403, detail="Your role may not do this.")
+    await _check_limits(request, state, name, operation, caller)
+    identity_token = mint_identity_token(
+        caller, private_key=state.identity_key, request_id=current_request_id.get() or ""
+    )
     query: bytes = request.scope.get("query_string", b"")
+    client = state.clients[service]
     url = client.base_url.copy_with(raw_path=raw_path + (b"?" + query if query else b""))
     upstream_request = client.build_request(
-        request.method, url, content=body, headers=_forward_headers(request)
+        request.method, url, content=body, headers=_forward_headers(request, identity_token)
     )
-    try:
-        upstream = await client.send(upstream_request)
-    except (httpx.ConnectError, httpx.ConnectTimeout):
-        log.warning("upstream %s unreachable", service)
-        return problem_response(
-            request,
-            status=503,
-            detail=f"The {service} service is not reachable; try again shortly.",
-            headers={"Retry-After": str(settings.upstream_retry_after_s)},
-        )
-    except httpx.TimeoutException:
-        return problem_response(
-            request, status=504, detail=f"The {service} service did not answer in time."
-        )
-    except httpx.TransportError:
-        # The request may have reached the service: the client must not assume it failed.
-        log.warning("upstream %s broke the connection", service, exc_info=True)
-        return problem_response(
-            request, status=502, detail=f"The {service} service gave no valid answer."
-        )
-    response = Response(content=upstream.content, status_code=upstream.status_code)
-    for name, value in upstream.headers.multi_items():
-        if name.lower() not in _DROP_RESPONSE:
-            response.headers.append(name, value)
+    may_retry = request.method in IDEMPOTENT or "idempotency-key" in request.headers
+    upstream = await _send(state, service, upstream_request, may_retry=may_retry)
+    headers = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in upstream.headers.multi_items()
+        if k.lower() not in _DROP_RESPONSE
+    ]
+    response = StreamingResponse(
+        upstream.aiter_raw(),
+        status_code=upstream.status_code,
+        background=BackgroundTask(upstream.aclose),
+    )
+    response.raw_headers = [h for h in response.raw_headers if h[0] != b"content-type"]
+    response.raw_headers.extend(headers)
     return response

@@ -4,15 +4,43 @@ import argparse
 import sys
 import time
 import uuid
+from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from devstack.scenario import UNITS, DemoUnit
+from devstack.token import mint_token
+from servicekit.access import Role
 
 # Visit ids are derived from the scenario, so running the demo twice records each visit once.
 VISIT_NAMESPACE = uuid.UUID("5d3f8a4e-2b7c-4f1e-9a6d-0c8b7e6f5a41")
 COLUMNS = ("Mã", "Đơn vị", "Cấp", "Số cuộc kiểm tra", "Lượt đánh giá", "Hài lòng TB")
+
+
+# Who does what in the scenario; everything else is read by the inspectorate.
+DEMO_ROLES: dict[tuple[str, str], Role | None] = {
+    ("POST", "/api/v1/plans/units"): Role.ADMIN,
+    ("POST", "/api/v1/visits/visits"): Role.INSPECTOR,
+    ("POST", "/api/v1/citizen-feedback/ratings"): None,
+}
+
+
+class RoleAuth(httpx.Auth):
+    """Calls each operation as the role that does it in real life, with a local token."""
+
+    def __init__(self, keys_dir: Path) -> None:
+        self.tokens = {
+            role: mint_token(role, None, keys_dir=keys_dir)
+            for role in (Role.ADMIN, Role.INSPECTOR, Role.INSPECTORATE)
+        }
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        role = DEMO_ROLES.get((request.method, request.url.path), Role.INSPECTORATE)
+        if role is not None:  # citizens rate without an account
+            request.headers["Authorization"] = f"Bearer {self.tokens[role]}"
+        yield request
 
 
 def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> tuple[str, bool]:
@@ -96,8 +124,9 @@ def main() -> None:
     """Run the demo against a running stack."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
+    parser.add_argument("--keys", type=Path, default=Path("var/keys"))
     args = parser.parse_args()
-    with httpx.Client(base_url=args.gateway, timeout=10) as api:
+    with httpx.Client(base_url=args.gateway, timeout=10, auth=RoleAuth(args.keys)) as api:
         try:
             api.get("/readyz").raise_for_status()
         except httpx.HTTPError:

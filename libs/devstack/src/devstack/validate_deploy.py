@@ -3,9 +3,13 @@
 # Renders every Kubernetes overlay with `kubectl kustomize`, validates each rendered document
 # against the Kubernetes JSON schemas shipped with kubernetes-validate (strict: unknown fields
 # are errors), checks the Strimzi custom resources, which have no schema there, for the fields
-# they cannot do without, and checks the structure of docker-compose.yml.
+# they cannot do without, and checks the structure of docker-compose.yml. In both, the apps'
+# environment is checked for the settings they cannot start without (identity keys, the
+# identity provider, Redis for several gateway replicas).
 
 import argparse
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -35,6 +39,26 @@ COMPOSE_CONDITIONS = frozenset(
 )
 COMPOSE_HEALTHCHECKED = ("kafka", "postgres")
 GATEWAY_PORT = 8000
+# The apps, by the first argument of the image's command; `component` labels in Kubernetes.
+SERVICE_APPS = ("plans", "visits", "citizen-feedback", "reporting")
+GATEWAY_APP = "gateway"
+APP_COMPONENTS = {"service": "service", "gateway": GATEWAY_APP}
+# Settings an app cannot start without: one variable of each group must be set. The key
+# files' defaults (var/keys/...) do not exist in the image.
+REQUIRED_ENV: dict[str, tuple[tuple[str, ...], ...]] = {
+    "service": (
+        ("SERVICE_NAME",),
+        ("DATABASE_URL",),
+        ("IDENTITY_PUBLIC_KEY", "IDENTITY_PUBLIC_KEY_FILE"),
+    ),
+    GATEWAY_APP: (
+        ("SERVICE_NAME",),
+        ("IDENTITY_PRIVATE_KEY", "IDENTITY_PRIVATE_KEY_FILE"),
+    ),
+}
+# Variables naming files the app reads: they must lie on a mounted volume.
+FILE_ENV = ("IDENTITY_PUBLIC_KEY_FILE", "IDENTITY_PRIVATE_KEY_FILE", "OIDC_JWKS_FILE")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -173,6 +197,172 @@ def schema_error(doc: Mapping[str, Any], version: str) -> str | None:
     return None
 
 
+# An app's environment: each variable's value, or None when it comes from a Secret.
+Environment = Mapping[str, str | None]
+
+
+def is_set(env: Environment, name: str) -> bool:
+    """Tell whether a variable is set to a value other than empty (a Secret's counts)."""
+    return name in env and env[name] != ""
+
+
+def check_app_environment(
+    role: str, env: Environment, mounts: Iterable[str], *, replicated: bool
+) -> list[str]:
+    """Return what an app's environment lacks to start and run as deployed.
+
+    `role` is "service" or "gateway"; `mounts` are the container paths of its volumes;
+    `replicated` tells whether several gateway processes share the traffic.
+    """
+    errors = [
+        f"environment variable name {name!r} is not valid"
+        for name in env
+        if not ENV_NAME.match(name)
+    ]
+    for group in REQUIRED_ENV[role]:
+        if not any(is_set(env, name) for name in group):
+            errors.append(f"does not set {' or '.join(group)}")
+    roots = [m.rstrip("/") + "/" for m in mounts]
+    for name in FILE_ENV:
+        path = env.get(name)
+        if path and not any(path.startswith(root) for root in roots):
+            errors.append(f"{name}={path} is not on a mounted volume")
+    if role == "service" and env.get("RUNTIME_MODE") != "production":
+        errors.append("services must run with RUNTIME_MODE=production (PostgreSQL)")
+    if role == GATEWAY_APP:
+        errors.extend(check_gateway_environment(env, replicated=replicated))
+    return errors
+
+
+def check_gateway_environment(env: Environment, *, replicated: bool) -> list[str]:
+    """Return what the gateway's identity provider and shared-state settings lack."""
+    errors: list[str] = []
+    if env.get("RUNTIME_MODE", "embedded") == "production":
+        if not is_set(env, "OIDC_JWKS_URL"):
+            errors.append("RUNTIME_MODE=production needs OIDC_JWKS_URL")
+        # OIDC_JWKS_FILE defaults to the embedded key set, which production refuses.
+        if env.get("OIDC_JWKS_FILE", "default") != "":
+            errors.append("RUNTIME_MODE=production needs OIDC_JWKS_FILE set empty")
+    elif not (is_set(env, "OIDC_JWKS_URL") or is_set(env, "OIDC_JWKS_FILE")):
+        errors.append("sets neither OIDC_JWKS_URL nor OIDC_JWKS_FILE")
+    if replicated and not is_set(env, "REDIS_URL"):
+        errors.append("runs several replicas without REDIS_URL (shared limits, replay checks)")
+    return errors
+
+
+def config_maps(docs: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Return the data of every rendered ConfigMap, by name."""
+    return {
+        str(lookup(doc, "metadata.name")): data if isinstance(data, Mapping) else {}
+        for doc in docs
+        if doc.get("kind") == "ConfigMap"
+        for data in (doc.get("data"),)
+    }
+
+
+def container_environment(
+    container: Mapping[str, Any], maps: Mapping[str, Mapping[str, Any]]
+) -> tuple[dict[str, str | None], list[str]]:
+    """Return a container's environment as Kubernetes builds it, and unresolved references.
+
+    Values from Secrets are None; variables from a whole Secret (`envFrom.secretRef`)
+    cannot be known offline and are left out.
+    """
+    env: dict[str, str | None] = {}
+    errors: list[str] = []
+    for source in container.get("envFrom") or []:
+        ref = source.get("configMapRef") if isinstance(source, Mapping) else None
+        if isinstance(ref, Mapping):
+            name = str(ref.get("name"))
+            if name not in maps:
+                errors.append(f"envFrom ConfigMap {name} is not part of the overlay")
+            env.update({str(k): str(v) for k, v in maps.get(name, {}).items()})
+    for entry in container.get("env") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        name = str(entry.get("name"))
+        if "value" in entry:
+            env[name] = str(entry["value"])
+            continue
+        ref = lookup(entry, "valueFrom.configMapKeyRef")
+        if isinstance(ref, Mapping) and str(ref.get("name")) in maps:
+            value = maps[str(ref.get("name"))].get(str(ref.get("key")))
+            env[name] = None if value is None else str(value)
+        else:
+            env[name] = None
+    return env, errors
+
+
+def check_app_settings(docs: Sequence[Mapping[str, Any]], *, source: str) -> list[Problem]:
+    """Check the environment of every app Deployment of a rendered overlay."""
+    maps = config_maps(docs)
+    autoscaled = {
+        str(lookup(doc, "spec.scaleTargetRef.name"))
+        for doc in docs
+        if doc.get("kind") == "HorizontalPodAutoscaler"
+        and isinstance(maximum := lookup(doc, "spec.maxReplicas"), int)
+        and maximum > 1
+    }
+    problems: list[Problem] = []
+    for doc in docs:
+        labels = lookup(doc, "spec.template.metadata.labels")
+        if doc.get("kind") != "Deployment" or not isinstance(labels, Mapping):
+            continue
+        component = labels.get("app.kubernetes.io/component")
+        if component not in APP_COMPONENTS:
+            continue
+        where = f"{source} {describe(doc)}"
+        containers = lookup(doc, "spec.template.spec.containers")
+        if not isinstance(containers, list) or not containers:
+            continue
+        container = containers[0]
+        env, errors = container_environment(container, maps)
+        mounts = [str(m.get("mountPath")) for m in container.get("volumeMounts") or []]
+        name = str(lookup(doc, "metadata.name"))
+        replicas = lookup(doc, "spec.replicas")
+        replicated = name in autoscaled or (isinstance(replicas, int) and replicas > 1)
+        errors += check_app_environment(
+            APP_COMPONENTS[str(component)], env, mounts, replicated=replicated
+        )
+        problems.extend(Problem(where, error) for error in errors)
+    return problems
+
+
+def compose_environment(service: Mapping[str, Any]) -> dict[str, str | None]:
+    """Return a compose service's `environment`, whether a mapping or a list."""
+    value = service.get("environment") or {}
+    if isinstance(value, Mapping):
+        return {str(k): None if v is None else str(v) for k, v in value.items()}
+    env: dict[str, str | None] = {}
+    for entry in value if isinstance(value, list) else []:
+        name, sep, item = str(entry).partition("=")
+        env[name] = item if sep else None
+    return env
+
+
+def compose_mounts(service: Mapping[str, Any]) -> list[str]:
+    """Return the container paths of a compose service's volumes."""
+    mounts: list[str] = []
+    for entry in service.get("volumes") or []:
+        if isinstance(entry, Mapping):
+            mounts.append(str(entry.get("target")))
+            continue
+        parts = str(entry).split(":")
+        mounts.append(parts[1] if len(parts) >= 2 else parts[0])
+    return mounts
+
+
+def compose_app(service: Mapping[str, Any]) -> str | None:
+    """Return "service" or "gateway" for a compose service running a CongVu app, else None."""
+    command = service.get("command")
+    words = shlex.split(command) if isinstance(command, str) else command
+    if service.get("entrypoint") is not None or not isinstance(words, list) or not words:
+        return None
+    if words[0] == GATEWAY_APP:
+        return GATEWAY_APP
+    return "service" if words[0] in SERVICE_APPS else None
+
+
 def published_ports(service: Mapping[str, Any]) -> set[int]:
     """Return the host ports a compose service publishes."""
     ports: set[int] = set()
@@ -225,6 +415,12 @@ def check_compose_document(data: object, *, source: str = "docker-compose.yml") 
                 problems.append(
                     Problem(where, f"waits for {dependency} to be healthy, it has no healthcheck")
                 )
+        role = compose_app(service)
+        if role is not None:
+            errors = check_app_environment(
+                role, compose_environment(service), compose_mounts(service), replicated=False
+            )
+            problems.extend(Problem(where, error) for error in errors)
     for name in COMPOSE_HEALTHCHECKED:
         if name not in services:
             problems.append(Problem(source, f"no {name} service"))
@@ -260,7 +456,9 @@ def check_overlay(overlay: Path, versions: Sequence[str] | None = None) -> list[
     docs = render_overlay(overlay)
     if not docs:
         return [Problem(f"overlay {overlay.name}", "rendered no documents")]
-    return validate_documents(docs, source=f"overlay {overlay.name}", versions=versions)
+    source = f"overlay {overlay.name}"
+    problems = validate_documents(docs, source=source, versions=versions)
+    return problems + check_app_settings(docs, source=source)
 
 
 def check_all(root: Path, versions: Sequence[str] | None = None) -> list[Problem]:

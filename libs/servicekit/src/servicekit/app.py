@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -61,6 +62,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
+    app.state.identity_public_key = load_pem_public_key(settings.identity_key_pem().encode())
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     install_problem_handlers(app)

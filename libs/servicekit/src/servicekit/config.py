@@ -36,12 +36,27 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = 0.2
     log_level: str = "INFO"
     log_json: bool = True
+    # The gateway's Ed25519 public key, to verify the caller it forwards (PEM text or file).
+    identity_public_key: str | None = None
+    identity_public_key_file: Path = Path("var/keys/identity-public.pem")
 
     @model_validator(mode="after")
     def _production_needs_postgres(self) -> "ServiceSettings":
         if self.runtime_mode == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("RUNTIME_MODE=production needs a PostgreSQL DATABASE_URL")
         return self
+
+    def identity_key_pem(self) -> str:
+        """Return the gateway's identity public key in PEM form."""
+        if self.identity_public_key:
+            return self.identity_public_key
+        try:
+            return self.identity_public_key_file.read_text()
+        except FileNotFoundError:
+            raise RuntimeError(
+                f"no identity public key at {self.identity_public_key_file}: run `make keys`"
+                " (embedded mode) or set IDENTITY_PUBLIC_KEY"
+            ) from None
 
     def sqlite_path(self) -> Path | None:
         """Return the SQLite file behind `database_url`, or None for other databases."""

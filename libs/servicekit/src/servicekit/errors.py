@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -39,12 +39,19 @@ class DomainError(Exception):
 
     status_code: int = 400
     title: str = "Bad Request"
-    headers: dict[str, str] | None = None
+    default_headers: ClassVar[dict[str, str] | None] = None
 
-    def __init__(self, detail: str, *, errors: Sequence[FieldError] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers = headers if headers is not None else self.default_headers
 
 
 class NotFound(DomainError):

@@ -1,11 +1,13 @@
 """HTTP routes of the citizen-feedback service."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from citizen_feedback import service
 from citizen_feedback.schemas import RatingCreate, RatingRead
+from servicekit.access import Identity, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
 from servicekit.etag import etag_of
@@ -17,10 +19,18 @@ router = APIRouter(prefix="/api/v1/citizen-feedback", tags=["citizen feedback"])
     "/ratings",
     status_code=201,
     summary="Rate a service",
-    description="Người dân đánh giá mức độ hài lòng với dịch vụ hành chính công của đơn vị.",
-    responses=problem_responses(422),
+    description=(
+        "Người dân đánh giá mức độ hài lòng với dịch vụ hành chính công của đơn vị."
+        " Công khai: không cần tài khoản."
+    ),
+    responses=problem_responses(400, 422),
 )
-async def submit_rating(body: RatingCreate, session: SessionDep, response: Response) -> RatingRead:
+async def submit_rating(
+    body: RatingCreate,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("feedback.ratings.submit"))],
+) -> RatingRead:
     rating = await service.submit_rating(session, data=body)
     read = RatingRead.model_validate(rating, from_attributes=True)
     response.headers["Location"] = f"/api/v1/citizen-feedback/ratings/{rating.id}"
@@ -32,9 +42,14 @@ async def submit_rating(body: RatingCreate, session: SessionDep, response: Respo
     "/ratings/{rating_id}",
     summary="Read one rating",
     description="Xem một đánh giá.",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_rating(rating_id: uuid.UUID, session: SessionDep, response: Response) -> RatingRead:
+async def get_rating(
+    rating_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("feedback.ratings.read"))],
+) -> RatingRead:
     read = RatingRead.model_validate(
         await service.get_rating(session, rating_id=rating_id), from_attributes=True
     )

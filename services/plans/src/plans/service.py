@@ -10,6 +10,7 @@ from eventbus import outbox
 from plans.errors import UnitCodeTaken, UnitNotFound
 from plans.models import Unit
 from plans.schemas import UnitCreate
+from servicekit.access import Forbidden, Identity
 from servicekit.errors import Invalid
 from servicekit.pagination import page_by_id
 from servicekit.times import utcnow
@@ -47,11 +48,22 @@ async def register_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
     return unit
 
 
-async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID) -> Unit:
-    """Return one unit."""
+async def unit_scope(session: AsyncSession, *, code: str | None) -> set[uuid.UUID]:
+    """Return the ids of the unit with official `code` and of every unit beneath it."""
+    if code is None:
+        return set()
+    root = select(Unit.id).where(col(Unit.code) == code).cte("scope", recursive=True)
+    tree = root.union(select(Unit.id).join(root, col(Unit.parent_id) == root.c.id))
+    return set((await session.scalars(select(tree.c.id))).all())
+
+
+async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Identity) -> Unit:
+    """Return one unit the caller may see."""
     unit = await session.get(Unit, unit_id)
     if unit is None:
         raise UnitNotFound(f"No unit has id {unit_id}.")
+    if caller.unit_scoped and unit.id not in await unit_scope(session, code=caller.unit_code):
+        raise Forbidden("This unit is outside your unit.")
     return unit
 
 
@@ -63,9 +75,12 @@ async def list_units(
     level: str | None = None,
     parent_id: uuid.UUID | None = None,
     code: str | None = None,
+    caller: Identity,
 ) -> tuple[list[Unit], str | None]:
-    """Return a page of units in registration order, and the cursor of the next page."""
+    """Return a page of the units the caller may see, and the cursor of the next page."""
     query = select(Unit)
+    if caller.unit_scoped:
+        query = query.where(col(Unit.id).in_(await unit_scope(session, code=caller.unit_code)))
     if level is not None:
         query = query.where(col(Unit.level) == level)
     if parent_id is not None:

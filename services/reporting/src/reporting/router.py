@@ -3,10 +3,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from reporting import service
 from reporting.schemas import UnitScorecard
+from servicekit.access import Identity, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
 from servicekit.pagination import Cursor, Limit, Page
@@ -18,25 +19,30 @@ router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
     "/units/{unit_id}",
     summary="A unit's scorecard",
     description="Số liệu tổng hợp của một đơn vị: số cuộc kiểm tra, đánh giá hài lòng.",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_unit_scorecard(unit_id: uuid.UUID, session: SessionDep) -> UnitScorecard:
-    return await service.get_scorecard(session, unit_id=unit_id)
+async def get_unit_scorecard(
+    unit_id: uuid.UUID,
+    session: SessionDep,
+    caller: Annotated[Identity, Depends(allow("reporting.units.read"))],
+) -> UnitScorecard:
+    return await service.get_scorecard(session, unit_id=unit_id, caller=caller)
 
 
 @router.get(
     "/units",
     summary="List unit scorecards",
     description="Danh sách số liệu tổng hợp theo đơn vị.",
-    responses=problem_responses(422),
+    responses=problem_responses(401, 403, 422),
 )
 async def list_unit_scorecards(
     session: SessionDep,
+    caller: Annotated[Identity, Depends(allow("reporting.units.list"))],
     limit: Limit = 50,
     cursor: Cursor = None,
     parent_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Page[UnitScorecard]:
     items, next_cursor = await service.list_scorecards(
-        session, limit=limit, cursor=cursor, parent_id=parent_id
+        session, limit=limit, cursor=cursor, parent_id=parent_id, caller=caller
     )
     return Page[UnitScorecard](items=items, next_cursor=next_cursor)

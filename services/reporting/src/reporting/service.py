@@ -9,6 +9,7 @@ from reporting.errors import UnitNotReported
 from reporting.labels import UNIT_LEVELS
 from reporting.models import UnitScore
 from reporting.schemas import UnitScorecard
+from servicekit.access import Forbidden, Identity
 from servicekit.pagination import page_by_id
 
 
@@ -30,19 +31,42 @@ def scorecard(score: UnitScore) -> UnitScorecard:
     )
 
 
-async def get_scorecard(session: AsyncSession, *, unit_id: uuid.UUID) -> UnitScorecard:
-    """Return one unit's scorecard."""
+async def unit_scope(session: AsyncSession, *, code: str | None) -> set[uuid.UUID]:
+    """Return the ids of the unit with official `code` and of every unit beneath it."""
+    if code is None:
+        return set()
+    root = select(UnitScore.unit_id).where(col(UnitScore.code) == code).cte("scope", recursive=True)
+    tree = root.union(
+        select(UnitScore.unit_id).join(root, col(UnitScore.parent_id) == root.c.unit_id)
+    )
+    return set((await session.scalars(select(tree.c.unit_id))).all())
+
+
+async def get_scorecard(
+    session: AsyncSession, *, unit_id: uuid.UUID, caller: Identity
+) -> UnitScorecard:
+    """Return one unit's scorecard, if the caller may see it."""
     score = await session.get(UnitScore, unit_id)
     if score is None:
         raise UnitNotReported(f"Reports have nothing about unit {unit_id} yet.")
+    if caller.unit_scoped and unit_id not in await unit_scope(session, code=caller.unit_code):
+        raise Forbidden("This unit is outside your unit.")
     return scorecard(score)
 
 
 async def list_scorecards(
-    session: AsyncSession, *, limit: int, cursor: str | None, parent_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    parent_id: uuid.UUID | None,
+    caller: Identity,
 ) -> tuple[list[UnitScorecard], str | None]:
-    """Return a page of scorecards and the next cursor."""
+    """Return a page of the scorecards the caller may see, and the next cursor."""
     query = select(UnitScore)
+    if caller.unit_scoped:
+        scope = await unit_scope(session, code=caller.unit_code)
+        query = query.where(col(UnitScore.unit_id).in_(scope))
     if parent_id is not None:
         query = query.where(col(UnitScore.parent_id) == parent_id)
     rows, next_cursor = await page_by_id(

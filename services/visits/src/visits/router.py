@@ -1,9 +1,11 @@
 """HTTP routes of the visits service."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
+from servicekit.access import Identity, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
 from servicekit.etag import etag_of
@@ -23,10 +25,15 @@ router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
     ),
     responses={
         200: {"model": VisitRead, "description": "Already recorded (offline sync)"},
-        **problem_responses(409, 422),
+        **problem_responses(400, 401, 403, 409, 422),
     },
 )
-async def start_visit(body: VisitCreate, session: SessionDep, response: Response) -> VisitRead:
+async def start_visit(
+    body: VisitCreate,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("visits.visits.start"))],
+) -> VisitRead:
     visit, created = await service.start_visit(session, data=body)
     read = VisitRead.model_validate(visit, from_attributes=True)
     if not created:
@@ -40,9 +47,14 @@ async def start_visit(body: VisitCreate, session: SessionDep, response: Response
     "/visits/{visit_id}",
     summary="Read one visit",
     description="Xem một cuộc kiểm tra tại đơn vị.",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_visit(visit_id: uuid.UUID, session: SessionDep, response: Response) -> VisitRead:
+async def get_visit(
+    visit_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("visits.visits.read"))],
+) -> VisitRead:
     read = VisitRead.model_validate(
         await service.get_visit(session, visit_id=visit_id), from_attributes=True
     )

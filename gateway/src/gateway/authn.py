@@ -1,0 +1,149 @@
+"""Authentication at the front door: people by OIDC bearer token, systems by signature.
+
+Both are verified here and only here; services receive the result as a signed identity.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+import jwt
+
+from gateway.config import ProvincialClient, Settings
+from gateway.stores import Store
+from servicekit.access import UNIT_SCOPED, Identity, Role, Unauthenticated
+
+log = logging.getLogger(__name__)
+# Roles a person's token may carry; systems and the public are never people.
+PERSON_ROLES = frozenset(Role) - {Role.PROVINCIAL_SYSTEM, Role.PUBLIC}
+SIGNATURE_HEADER = "congvu-signature"
+CLIENT_HEADER = "congvu-client"
+
+
+class BearerVerifier:
+    """Checks a JWT's signature against the identity provider's keys, then its claims."""
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.settings = settings
+        self.http = http
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = float("-inf")
+
+    async def _load(self) -> None:
+        if self.settings.oidc_jwks_url:
+            response = await self.http.get(self.settings.oidc_jwks_url)
+            response.raise_for_status()
+            document: dict[str, Any] = response.json()
+        elif self.settings.oidc_jwks_file is not None:
+            document = json.loads(self.settings.oidc_jwks_file.read_text())
+        else:
+            document = {"keys": []}
+        keys = jwt.PyJWKSet.from_dict(document).keys
+        self._keys = {str(k.key_id): k for k in keys}
+        self._fetched_at = time.monotonic()
+
+    async def _key(self, kid: str | None) -> jwt.PyJWK:
+        age = time.monotonic() - self._fetched_at
+        # Refresh on expiry, or once a minute at most when a token names an unknown key.
+        if age > self.settings.oidc_jwks_cache_s or (kid not in self._keys and age > 60):
+            try:
+                await self._load()
+            except (httpx.HTTPError, OSError, ValueError, jwt.PyJWKSetError) as exc:
+                log.warning("could not load the identity provider's keys: %r", exc)
+        if kid not in self._keys:
+            raise Unauthenticated("The token was not signed by a known key.")
+        return self._keys[kid]
+
+    async def verify(self, token: str) -> Identity:
+        """Return the person a bearer token names; raise Unauthenticated otherwise."""
+        s = self.settings
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError:
+            raise Unauthenticated("The bearer token is malformed.") from None
+        # The algorithm comes from settings; a token cannot choose it (no "none", no HS*).
+        if header.get("alg") not in s.oidc_algorithms:
+            raise Unauthenticated("The token's algorithm is not accepted.")
+        key = await self._key(header.get("kid"))
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=s.oidc_algorithms,
+                audience=s.oidc_audience,
+                issuer=s.oidc_issuer,
+                leeway=s.oidc_leeway_s,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("The token has expired.") from None
+        except jwt.ImmatureSignatureError:
+            raise Unauthenticated("The token is not valid yet.") from None
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("The token is not valid.") from None
+        try:
+            role = Role(str(claims.get(s.oidc_role_claim)))
+        except ValueError:
+            raise Unauthenticated("The token carries no CongVu role.") from None
+        unit = claims.get(s.oidc_unit_claim)
+        if role not in PERSON_ROLES or (role in UNIT_SCOPED and not unit):
+            raise Unauthenticated("The token's role or unit is not valid.")
+        return Identity(subject=str(claims["sub"]), role=role, unit_code=unit)
+
+
+def parse_signature(header: str) -> tuple[int, list[str]]:
+    """Split `t=<unix>,v1=<hex>[,v1=<hex>]` into the timestamp and the signatures."""
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            timestamp = int(value)
+        elif name == "v1" and value:
+            signatures.append(value.lower())
+    if timestamp is None or not signatures:
+        raise Unauthenticated("CongVu-Signature must be t=<unix time>,v1=<hex>.")
+    return timestamp, signatures
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """Return the v1 signature: HMAC-SHA256 over `<timestamp>.` and the raw body."""
+    message = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class SignatureVerifier:
+    """Checks signed requests from provincial systems: secret, freshness, no replay."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.clients: dict[str, ProvincialClient] = {c.id: c for c in settings.provincial_clients}
+        self.tolerance_s = settings.signature_tolerance_s
+        self.store = store
+
+    async def verify(self, client_id: str, header: str, body: bytes) -> Identity:
+        """Return the provincial system that signed `body`; raise Unauthenticated otherwise."""
+        client = self.clients.get(client_id)
+        timestamp, given = parse_signature(header)
+        if client is None:
+            raise Unauthenticated("The signature is not valid.")
+        if abs(time.time() - timestamp) > self.tolerance_s:
+            raise Unauthenticated("The signature is too old or from the future; sign again.")
+        expected = [sign(s.get_secret_value(), timestamp, body) for s in client.secrets]
+        # Compare every pair in constant time, so timing tells nothing about the secrets.
+        matched = [hmac.compare_digest(e, g) for e in expected for g in given]
+        if not any(matched):
+            raise Unauthenticated("The signature is not valid.")
+        # Within the tolerance a replay has the same timestamp and body, whatever it claims.
+        replay_key = f"sig:{client.id}:{timestamp}:{hashlib.sha256(body).hexdigest()}"
+        if not await self.store.add(replay_key, 2 * self.tolerance_s):
+            raise Unauthenticated("This signed request was already received.")
+        return Identity(
+            subject=f"client:{client.id}",
+            role=Role.PROVINCIAL_SYSTEM,
+            unit_code=client.province_code,
+            client_id=client.id,
+        )

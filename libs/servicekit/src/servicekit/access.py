@@ -1,0 +1,187 @@
+"""Who is calling: roles, the verified identity services receive, and the route policy.
+
+The gateway authenticates people (OIDC bearer tokens) and provincial systems (signed
+requests), then forwards the caller to the service as a short-lived identity token signed
+with the gateway's Ed25519 key (`CongVu-Identity` header). Services verify it with the
+public key, so a header set by anyone else is refused. Both check the same POLICY.
+"""
+
+import re
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import jwt
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict
+
+from servicekit.errors import DomainError
+from servicekit.times import utcnow
+
+IDENTITY_HEADER = "congvu-identity"
+IDENTITY_ISSUER = "congvu-gateway"
+IDENTITY_AUDIENCE = "congvu-services"
+IDENTITY_ALGORITHM = "EdDSA"
+IDENTITY_TTL = timedelta(seconds=60)
+
+
+class Role(StrEnum):
+    """The roles CongVu knows; `public` is a citizen without an account."""
+
+    ADMIN = "admin"
+    INSPECTORATE = "inspectorate"
+    TEAM_LEADER = "team_leader"
+    INSPECTOR = "inspector"
+    UNIT_HEAD = "unit_head"
+    UNIT_STAFF = "unit_staff"
+    PROVINCIAL_SYSTEM = "provincial_system"
+    PUBLIC = "public"
+
+
+UNIT_SCOPED = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
+PEOPLE = frozenset({Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR, *UNIT_SCOPED})
+EVERYONE = frozenset(Role)
+
+
+class Identity(BaseModel):
+    """A verified caller: a person, a provincial system, or the anonymous public."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    role: Role
+    unit_code: str | None = None
+    client_id: str | None = None
+
+    @property
+    def unit_scoped(self) -> bool:
+        """Tell whether the caller sees only their unit and its sub-units."""
+        return self.role in UNIT_SCOPED
+
+
+ANONYMOUS = Identity(subject="anonymous", role=Role.PUBLIC)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One API operation and the roles allowed to call it."""
+
+    method: str
+    path: str
+    roles: frozenset[Role]
+
+    @property
+    def public(self) -> bool:
+        """Tell whether callers without credentials may use it."""
+        return Role.PUBLIC in self.roles
+
+    def pattern(self) -> re.Pattern[str]:
+        """Return a regex matching concrete paths of this operation's template."""
+        return re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(self.path)) + "$")
+
+
+POLICY: dict[str, Operation] = {
+    "plans.units.register": Operation("POST", "/api/v1/plans/units", frozenset({Role.ADMIN})),
+    "plans.units.list": Operation("GET", "/api/v1/plans/units", PEOPLE),
+    "plans.units.read": Operation("GET", "/api/v1/plans/units/{unit_id}", PEOPLE),
+    "visits.visits.start": Operation(
+        "POST", "/api/v1/visits/visits", frozenset({Role.TEAM_LEADER, Role.INSPECTOR})
+    ),
+    "visits.visits.read": Operation(
+        "GET",
+        "/api/v1/visits/visits/{visit_id}",
+        frozenset({Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR}),
+    ),
+    "feedback.ratings.submit": Operation("POST", "/api/v1/citizen-feedback/ratings", EVERYONE),
+    "feedback.ratings.read": Operation(
+        "GET",
+        "/api/v1/citizen-feedback/ratings/{rating_id}",
+        frozenset({Role.ADMIN, Role.INSPECTORATE}),
+    ),
+    "reporting.units.list": Operation("GET", "/api/v1/reporting/units", PEOPLE),
+    "reporting.units.read": Operation("GET", "/api/v1/reporting/units/{unit_id}", PEOPLE),
+}
+
+
+def find_operation(method: str, path: str) -> tuple[str, Operation] | None:
+    """Return the operation a request is for, or None if the API has no such operation."""
+    for name, operation in POLICY.items():
+        if operation.method == method and operation.pattern().match(path):
+            return name, operation
+    return None
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials."""
+
+    status_code = 401
+    title = "Unauthorized"
+    default_headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": 'Bearer realm="congvu"'}
+
+
+class Forbidden(DomainError):
+    """Authenticated, but not allowed."""
+
+    status_code = 403
+    title = "Forbidden"
+
+
+def mint_identity_token(identity: Identity, *, private_key: Any, request_id: str) -> str:
+    """Sign `identity` for the services (the gateway's job)."""
+    now = utcnow()
+    claims = {
+        "iss": IDENTITY_ISSUER,
+        "aud": IDENTITY_AUDIENCE,
+        "sub": identity.subject,
+        "role": identity.role.value,
+        "unit": identity.unit_code,
+        "client": identity.client_id,
+        "iat": now,
+        "exp": now + IDENTITY_TTL,
+        "jti": request_id,
+    }
+    return jwt.encode(claims, private_key, algorithm=IDENTITY_ALGORITHM)
+
+
+def verify_identity_token(token: str, *, public_key: Any) -> Identity:
+    """Return the identity in a token the gateway signed; raise Unauthenticated otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            public_key,
+            algorithms=[IDENTITY_ALGORITHM],
+            audience=IDENTITY_AUDIENCE,
+            issuer=IDENTITY_ISSUER,
+            leeway=5,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
+        return Identity(
+            subject=claims["sub"],
+            role=Role(claims["role"]),
+            unit_code=claims.get("unit"),
+            client_id=claims.get("client"),
+        )
+    except (jwt.InvalidTokenError, KeyError, ValueError):
+        raise Unauthenticated("The caller's identity could not be verified.") from None
+
+
+def _identity(request: Request) -> Identity:
+    token = request.headers.get(IDENTITY_HEADER)
+    if not token:
+        raise Unauthenticated("Requests reach services only through the gateway.")
+    return verify_identity_token(token, public_key=request.app.state.identity_public_key)
+
+
+def allow(operation: str) -> Callable[[Request], Coroutine[Any, Any, Identity]]:
+    """Return a dependency giving the caller, refusing roles POLICY does not allow."""
+    roles = POLICY[operation].roles
+
+    async def dependency(request: Request) -> Identity:
+        identity = _identity(request)
+        if identity.role not in roles:
+            raise Forbidden("Your role may not do this.")
+        return identity
+
+    return dependency

@@ -1,0 +1,79 @@
+"""Roles and unit scope, enforced by the plans service itself."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from servicekit.access import IDENTITY_HEADER, Role, mint_identity_token
+from tests.conftest import DatabaseFactory
+from tests.support.apps import AppClient, build_app, serve
+from tests.support.factories import NO_BROKER, create_unit_body
+from tests.support.identity import as_, caller
+
+
+@pytest.fixture
+async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
+    app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
+    async with serve(app) as client:
+        yield client
+
+
+async def register(plans: AppClient, **fields: object) -> dict[str, object]:
+    response = await plans.post("/api/v1/plans/units", json=create_unit_body(**fields))
+    assert response.status_code == 201, response.text
+    unit: dict[str, object] = response.json()
+    return unit
+
+
+async def test_requests_without_a_gateway_identity_are_401(plans: AppClient) -> None:
+    response = await plans.get("/api/v1/plans/units", headers={IDENTITY_HEADER: ""})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    forged = mint_identity_token(
+        caller(Role.ADMIN), private_key=ed25519.Ed25519PrivateKey.generate(), request_id="x"
+    )
+    response = await plans.post(
+        "/api/v1/plans/units", json=create_unit_body(), headers={IDENTITY_HEADER: forged}
+    )
+    assert response.status_code == 401
+
+
+async def test_only_admin_registers_units(plans: AppClient) -> None:
+    for role in (Role.INSPECTORATE, Role.UNIT_HEAD, Role.PUBLIC, Role.PROVINCIAL_SYSTEM):
+        response = await plans.post(
+            "/api/v1/plans/units", json=create_unit_body(), headers=as_(role, "22")
+        )
+        assert response.status_code == 403, role
+    listed = await plans.get("/api/v1/plans/units")
+    assert listed.json()["items"] == []
+
+
+async def test_unit_staff_see_only_their_unit_and_beneath(plans: AppClient) -> None:
+    province = await register(plans, code="S22", level="province", valid_to=None)
+    ward = await register(plans, code="S6688", level="commune", parent_id=province["id"])
+    office = await register(plans, code="S6688-1", level="office", parent_id=ward["id"])
+    other = await register(plans, code="S40", level="province", valid_to=None)
+
+    staff = as_(Role.UNIT_STAFF, "S6688")
+    listed = await plans.get("/api/v1/plans/units", headers=staff)
+    assert {u["id"] for u in listed.json()["items"]} == {ward["id"], office["id"]}
+    assert (
+        await plans.get(f"/api/v1/plans/units/{office['id']}", headers=staff)
+    ).status_code == 200
+    for outside in (province, other):
+        response = await plans.get(f"/api/v1/plans/units/{outside['id']}", headers=staff)
+        assert response.status_code == 403
+        assert outside["code"] not in response.text
+    head = as_(Role.UNIT_HEAD, "S22")
+    listed = await plans.get("/api/v1/plans/units", params={"limit": 500}, headers=head)
+    assert {u["id"] for u in listed.json()["items"]} == {province["id"], ward["id"], office["id"]}
+    inspectorate = await plans.get("/api/v1/plans/units", headers=as_(Role.INSPECTORATE))
+    assert len(inspectorate.json()["items"]) == 4
+
+
+async def test_unit_staff_without_a_known_unit_see_nothing(plans: AppClient) -> None:
+    await register(plans)
+    for unit in ("NOPE", None):
+        listed = await plans.get("/api/v1/plans/units", headers=as_(Role.UNIT_STAFF, unit))
+        assert listed.json()["items"] == []

@@ -1,0 +1,316 @@
+"""The front door under attack: forged tokens, signatures, scope, limits, breaker, CORS."""
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from gateway.authn import sign
+from servicekit.access import IDENTITY_HEADER, Role
+from servicekit.times import utcnow
+from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
+from tests.support.stack import CLIENT_ID, CLIENT_SECRETS, Stack
+
+pytestmark = pytest.mark.system
+ORIGIN = "https://app.congvu.example"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(tmp_path_factory.mktemp("secure"), CORS_ALLOW_ORIGINS=json.dumps([ORIGIN]))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
+        yield client
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    now = utcnow()
+    base = {
+        "iss": "congvu-embedded",
+        "aud": "congvu-api",
+        "sub": "tester",
+        "congvu_role": "inspectorate",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    return {k: v for k, v in (base | overrides).items() if v is not None}
+
+
+def rs256(stack: Stack, payload: dict[str, Any], kid: str = "congvu-embedded-1") -> str:
+    key = (stack.keys_dir / "oidc-private.pem").read_bytes()
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_valid_token_is_accepted(api: httpx.Client, stack: Stack) -> None:
+    response = api.get("/api/v1/plans/units", headers=bearer(rs256(stack, claims())))
+    assert response.status_code == 200
+
+
+def hs256_with_public_key(stack: Stack) -> str:
+    """The classic confusion: an HMAC token keyed with the RSA public key the server holds."""
+    private = load_pem_private_key((stack.keys_dir / "oidc-private.pem").read_bytes(), None)
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = {"alg": "HS256", "typ": "JWT", "kid": "congvu-embedded-1"}
+    signing_input = ".".join(
+        jwt.utils.base64url_encode(json.dumps(part, default=str).encode()).decode()
+        for part in (header, claims())
+    )
+    mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{jwt.utils.base64url_encode(mac).decode()}"
+
+
+def bad_tokens(stack: Stack) -> dict[str, str]:
+    now = utcnow()
+    header_none = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
+    body = jwt.utils.base64url_encode(json.dumps(claims(), default=str).encode()).decode()
+    return {
+        "alg none": f"{header_none}.{body}.",
+        "HS256 keyed with the public key": hs256_with_public_key(stack),
+        "wrong issuer": rs256(stack, claims(iss="https://evil.example")),
+        "wrong audience": rs256(stack, claims(aud="another-api")),
+        "expired": rs256(stack, claims(exp=now - timedelta(minutes=5))),
+        "not yet valid": rs256(stack, claims(nbf=now + timedelta(minutes=5))),
+        "no expiry": rs256(stack, claims(exp=None)),
+        "unknown key": rs256(stack, claims(), kid="someone-else"),
+        "no role": rs256(stack, claims(congvu_role=None)),
+        "system role in a person's token": rs256(stack, claims(congvu_role="provincial_system")),
+        "unit role without unit": rs256(stack, claims(congvu_role="unit_head")),
+        "garbage": "not.a.token",
+    }
+
+
+def test_forged_and_invalid_tokens_are_401(api: httpx.Client, stack: Stack) -> None:
+    for reason, token in bad_tokens(stack).items():
+        response = api.get("/api/v1/plans/units", headers=bearer(token))
+        assert response.status_code == 401, reason
+        assert response.headers["content-type"] == "application/problem+json", reason
+        assert "www-authenticate" in response.headers, reason
+
+
+def test_missing_or_malformed_credentials_are_401(api: httpx.Client) -> None:
+    assert api.get("/api/v1/plans/units").status_code == 401
+    assert (
+        api.get("/api/v1/plans/units", headers={"Authorization": "Basic YTpi"}).status_code == 401
+    )
+
+
+def test_an_identity_header_from_outside_is_ignored(api: httpx.Client, stack: Stack) -> None:
+    # Even a genuine identity token, captured and replayed from outside, is stripped.
+    response = api.get("/api/v1/plans/units", headers={IDENTITY_HEADER: "forged"})
+    assert response.status_code == 401
+
+
+def test_services_refuse_calls_that_bypass_the_gateway(stack: Stack) -> None:
+    plans = f"http://127.0.0.1:{stack.ports['plans']}"
+    response = httpx.post(f"{plans}/api/v1/plans/units", json=create_unit_body())
+    assert response.status_code == 401
+    assert httpx.get(f"{plans}/healthz").status_code == 200
+
+
+def test_roles_are_enforced_and_refused_writes_have_no_effect(
+    api: httpx.Client, stack: Stack
+) -> None:
+    body = create_unit_body()
+    for role in (Role.INSPECTOR, Role.UNIT_HEAD):
+        response = api.post("/api/v1/plans/units", json=body, headers=stack.bearer(role, "22"))
+        assert response.status_code == 403
+    found = api.get(
+        "/api/v1/plans/units", params={"code": body["code"]}, headers=stack.bearer(Role.ADMIN)
+    )
+    assert found.json()["items"] == []
+    # Ratings are personal data: the public may write them, only the inspectorate reads them.
+    rating = api.post(
+        "/api/v1/citizen-feedback/ratings", json=create_rating_body(str(uuid.uuid4()))
+    )
+    assert rating.status_code == 201
+    assert api.get(rating.headers["location"]).status_code == 401
+    assert (
+        api.get(rating.headers["location"], headers=stack.bearer(Role.UNIT_HEAD, "22")).status_code
+        == 403
+    )
+    assert (
+        api.get(rating.headers["location"], headers=stack.bearer(Role.INSPECTORATE)).status_code
+        == 200
+    )
+
+
+def wait_for_card(api: httpx.Client, stack: Stack, unit_id: str, **expected: object) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        response = api.get(
+            f"/api/v1/reporting/units/{unit_id}", headers=stack.bearer(Role.INSPECTORATE)
+        )
+        if response.status_code == 200 and all(
+            response.json()[k] == v for k, v in expected.items()
+        ):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"reporting never showed {expected}")
+
+
+def test_cross_unit_reads_return_no_data(api: httpx.Client, stack: Stack) -> None:
+    admin = stack.bearer(Role.ADMIN)
+    suffix = uuid.uuid4().hex[:6]
+    mine = api.post(
+        "/api/v1/plans/units",
+        json=create_unit_body(code=f"A{suffix}", level="commune", valid_to=None),
+        headers=admin,
+    ).json()
+    theirs = api.post(
+        "/api/v1/plans/units",
+        json=create_unit_body(code=f"B{suffix}", level="commune", valid_to=None),
+        headers=admin,
+    ).json()
+    wait_for_card(api, stack, theirs["id"], code=f"B{suffix}")
+    wait_for_card(api, stack, mine["id"], code=f"A{suffix}")
+    staff = stack.bearer(Role.UNIT_STAFF, f"A{suffix}")
+    for path in (
+        f"/api/v1/plans/units/{theirs['id']}",
+        f"/api/v1/reporting/units/{theirs['id']}",
+    ):
+        response = api.get(path, headers=staff)
+        assert response.status_code == 403, path
+        assert f"B{suffix}" not in response.text
+    for path in ("/api/v1/plans/units", "/api/v1/reporting/units"):
+        listed = api.get(path, params={"limit": 500}, headers=staff).json()["items"]
+        ids = {item.get("id") or item.get("unit_id") for item in listed}
+        assert ids == {mine["id"]}, path
+    assert api.get(f"/api/v1/visits/visits/{uuid.uuid4()}", headers=staff).status_code == 403
+
+
+def signed(
+    body: bytes, *, secret: str = CLIENT_SECRETS[0], at: int | None = None
+) -> dict[str, str]:
+    timestamp = int(time.time()) if at is None else at
+    return {
+        "CongVu-Client": CLIENT_ID,
+        "CongVu-Signature": f"t={timestamp},v1={sign(secret, timestamp, body)}",
+        "content-type": "application/json",
+    }
+
+
+def test_signed_requests_tampered_stale_replayed_are_401_and_have_no_effect(
+    api: httpx.Client, stack: Stack
+) -> None:
+    unit_id = str(uuid.uuid4())
+    body = json.dumps(create_rating_body(unit_id, score=4)).encode()
+    headers = signed(body)
+    accepted = api.post("/api/v1/citizen-feedback/ratings", content=body, headers=headers)
+    assert accepted.status_code == 201, accepted.text
+
+    tampered = body.replace(b'"score": 4', b'"score": 1')
+    attempts = {
+        "replayed": (body, headers),
+        "tampered body": (tampered, headers),
+        "stale": (body, signed(body, at=int(time.time()) - 301)),
+        "from the future": (body, signed(body, at=int(time.time()) + 301)),
+        "wrong secret": (body, signed(body, secret="guess")),
+        "unknown client": (body, signed(body) | {"CongVu-Client": "someone"}),
+        "malformed": (body, signed(body) | {"CongVu-Signature": "v1=abc"}),
+        "token and signature": (body, signed(body) | stack.bearer(Role.ADMIN)),
+    }
+    for reason, (content, attempt_headers) in attempts.items():
+        response = api.post(
+            "/api/v1/citizen-feedback/ratings", content=content, headers=attempt_headers
+        )
+        assert response.status_code == 401, reason
+
+    rotated = api.post(
+        "/api/v1/citizen-feedback/ratings",
+        content=(second := json.dumps(create_rating_body(unit_id, score=5)).encode()),
+        headers=signed(second, secret=CLIENT_SECRETS[1]),
+    )
+    assert rotated.status_code == 201
+    wait_for_card(api, stack, unit_id, ratings_count=2, satisfaction_average=4.5)
+    time.sleep(0.5)
+    wait_for_card(api, stack, unit_id, ratings_count=2)
+
+
+def test_rate_limit_answers_429_with_retry_after(stack: Stack) -> None:
+    url = stack.start_extra_gateway("limited", RATE_LIMIT_PER_MINUTE="3")
+    headers = stack.bearer(Role.INSPECTORATE)
+    statuses = [
+        httpx.get(f"{url}/api/v1/plans/units", headers=headers).status_code for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    response = httpx.get(f"{url}/api/v1/plans/units", headers=headers)
+    assert 1 <= int(response.headers["retry-after"]) <= 61
+    assert response.headers["content-type"] == "application/problem+json"
+    # Another operation has its own budget.
+    assert httpx.get(f"{url}/api/v1/reporting/units", headers=headers).status_code == 200
+    stack.stop_app("limited")
+
+
+def test_circuit_breaker_opens_and_closes(stack: Stack) -> None:
+    url = stack.start_extra_gateway("breaker", BREAKER_FAILURES="2", BREAKER_OPEN_S="1")
+    headers = stack.bearer(Role.INSPECTOR)
+    stack.stop_app("visits")
+    try:
+        for _ in range(2):
+            response = httpx.post(
+                f"{url}/api/v1/visits/visits",
+                json=create_visit_body(str(uuid.uuid4())),
+                headers=headers,
+            )
+            assert response.status_code == 503
+        started = time.perf_counter()
+        response = httpx.get(f"{url}/api/v1/visits/visits/{uuid.uuid4()}", headers=headers)
+        assert response.status_code == 503
+        assert "unavailable" in response.json()["detail"]
+        assert time.perf_counter() - started < 0.5
+    finally:
+        stack.start_app("visits")
+        stack.wait_ready(30)
+    time.sleep(1.1)
+    response = httpx.get(f"{url}/api/v1/visits/visits/{uuid.uuid4()}", headers=headers)
+    assert response.status_code == 404
+    stack.stop_app("breaker")
+
+
+def test_cors_allows_only_the_configured_origins(api: httpx.Client) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    allowed = api.options("/api/v1/plans/units", headers={"Origin": ORIGIN} | preflight)
+    assert allowed.headers["access-control-allow-origin"] == ORIGIN
+    refused = api.options(
+        "/api/v1/plans/units", headers={"Origin": "https://evil.example"} | preflight
+    )
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_openapi_documents_security(api: httpx.Client) -> None:
+    document = api.get("/openapi.json").json()
+    assert {"bearerAuth", "signedRequest"} <= set(document["components"]["securitySchemes"])
+    register = document["paths"]["/api/v1/plans/units"]["post"]
+    assert register["security"] == [{"bearerAuth": []}]
+    assert register["x-congvu-roles"] == ["admin"]
+    assert "401" in register["responses"]
+    rating = document["paths"]["/api/v1/citizen-feedback/ratings"]["post"]
+    assert {} in rating["security"]
+    assert {"signedRequest": []} in rating["security"]
