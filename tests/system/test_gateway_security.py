@@ -3,10 +3,13 @@
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +22,7 @@ from gateway.authn import sign
 from servicekit.access import IDENTITY_HEADER, Role
 from servicekit.times import utcnow
 from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
+from tests.support.ports import free_port
 from tests.support.stack import CLIENT_ID, CLIENT_SECRETS, Stack
 
 pytestmark = pytest.mark.system
@@ -314,3 +318,33 @@ def test_openapi_documents_security(api: httpx.Client) -> None:
     rating = document["paths"]["/api/v1/citizen-feedback/ratings"]["post"]
     assert {} in rating["security"]
     assert {"signedRequest": []} in rating["security"]
+
+
+def test_production_mode_verifies_against_the_providers_jwks_url(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A stand-in identity provider serves the key set over HTTP, as a real one would."""
+    (tmp_path / "jwks.json").write_text((stack.keys_dir / "oidc-jwks.json").read_text())
+    port = free_port()
+    provider = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = stack.start_extra_gateway(
+            "production",
+            RUNTIME_MODE="production",
+            OIDC_JWKS_FILE="",
+            OIDC_JWKS_URL=f"http://127.0.0.1:{port}/jwks.json",
+        )
+        valid = httpx.get(f"{url}/api/v1/plans/units", headers=stack.bearer(Role.INSPECTORATE))
+        assert valid.status_code == 200
+        for token in bad_tokens(stack).values():
+            response = httpx.get(f"{url}/api/v1/plans/units", headers=bearer(token))
+            assert response.status_code == 401
+    finally:
+        stack.stop_app("production")
+        provider.terminate()
+        provider.wait()
