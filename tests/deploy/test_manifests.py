@@ -237,3 +237,16 @@ def test_the_gateway_accepts_its_rendered_settings(
     assert settings.runtime_mode == "production"
     assert settings.oidc_jwks_file is None
     assert settings.redis_url
+
+
+def test_every_topic_the_services_use_is_declared_for_strimzi() -> None:
+    from eventbus.topics import PROBE_TOPIC, all_topics
+
+    declared = {
+        doc["spec"]["topicName"]
+        for doc in yaml.safe_load_all(
+            (ROOT / "deploy/k8s/base/kafka/topics.yaml").read_text(encoding="utf-8")
+        )
+        if doc and doc.get("kind") == "KafkaTopic"
+    }
+    assert set(all_topics()) | {PROBE_TOPIC} <= declared

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel import select
 
+from contracts.topics import AUDIT
 from eventbus.outbox import OutboxMessage
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
@@ -21,7 +22,8 @@ async def visits(database: DatabaseFactory) -> AsyncIterator[AppClient]:
 
 async def events(client: AppClient) -> list[OutboxMessage]:
     async with client.app.state.sessionmaker() as session:
-        return list((await session.scalars(select(OutboxMessage))).all())
+        query = select(OutboxMessage).where(OutboxMessage.topic != AUDIT)
+        return list((await session.scalars(query)).all())
 
 
 async def test_start_visit_with_client_id(visits: AppClient) -> None:
@@ -59,3 +61,6 @@ async def test_time_without_offset_is_422(visits: AppClient) -> None:
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "started_at"]
     assert await events(visits) == []
+    async with visits.app.state.sessionmaker() as session:
+        (audit,) = (await session.scalars(select(OutboxMessage))).all()
+    assert '"outcome": "refused", "status": 422' in audit.payload

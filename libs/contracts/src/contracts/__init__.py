@@ -1,5 +1,6 @@
 """CongVu event contracts: every event type, versioned, keyed by its aggregate id."""
 
+from contracts.audit import AuditRecorded
 from contracts.base import Event
 from contracts.feedback import RatingSubmitted
 from contracts.plans import UnitRegistered
@@ -9,6 +10,7 @@ from contracts.visits import VisitStarted
 __all__ = [
     "EVENT_TYPES",
     "TOPICS",
+    "AuditRecorded",
     "Event",
     "RatingSubmitted",
     "UnitRegistered",

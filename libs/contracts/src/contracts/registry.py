@@ -1,16 +1,23 @@
 """The one list of every event type and the topics they travel on."""
 
 from contracts import topics
+from contracts.audit import AuditRecorded
 from contracts.base import Event
 from contracts.feedback import RatingSubmitted
 from contracts.plans import UnitRegistered
 from contracts.visits import VisitStarted
 
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.event_type: cls for cls in (UnitRegistered, VisitStarted, RatingSubmitted)
+    cls.event_type: cls for cls in (UnitRegistered, VisitStarted, RatingSubmitted, AuditRecorded)
 }
 
-TOPICS: tuple[str, ...] = (topics.PLANS, topics.VISITS, topics.FEEDBACK, topics.DOSSIERS)
+TOPICS: tuple[str, ...] = (
+    topics.PLANS,
+    topics.VISITS,
+    topics.FEEDBACK,
+    topics.DOSSIERS,
+    topics.AUDIT,
+)
 
 
 class UnknownEventType(LookupError):

@@ -4,6 +4,7 @@ PLANS = "congvu.plans.v1"
 VISITS = "congvu.visits.v1"
 FEEDBACK = "congvu.feedback.v1"
 DOSSIERS = "congvu.dossiers.v1"
+AUDIT = "congvu.audit.v1"
 
 
 def dead_letter_topic(topic: str) -> str:

@@ -71,6 +71,13 @@ class Operation:
     method: str
     path: str
     roles: frozenset[Role]
+    # Reads of sealed or personal data are audited; writes always are.
+    personal_data: bool = False
+
+    @property
+    def audited(self) -> bool:
+        """Tell whether calls are recorded in the audit trail."""
+        return self.method != "GET" or self.personal_data
 
     @property
     def public(self) -> bool:
@@ -93,15 +100,23 @@ POLICY: dict[str, Operation] = {
         "GET",
         "/api/v1/visits/visits/{visit_id}",
         frozenset({Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR}),
+        personal_data=True,
     ),
     "feedback.ratings.submit": Operation("POST", "/api/v1/citizen-feedback/ratings", EVERYONE),
     "feedback.ratings.read": Operation(
         "GET",
         "/api/v1/citizen-feedback/ratings/{rating_id}",
         frozenset({Role.ADMIN, Role.INSPECTORATE}),
+        personal_data=True,
     ),
     "reporting.units.list": Operation("GET", "/api/v1/reporting/units", PEOPLE),
     "reporting.units.read": Operation("GET", "/api/v1/reporting/units/{unit_id}", PEOPLE),
+    "reporting.audit.list": Operation(
+        "GET",
+        "/api/v1/reporting/audit-entries",
+        frozenset({Role.INSPECTORATE}),
+        personal_data=True,
+    ),
 }
 
 
@@ -180,6 +195,7 @@ def allow(operation: str) -> Callable[[Request], Coroutine[Any, Any, Identity]]:
 
     async def dependency(request: Request) -> Identity:
         identity = _identity(request)
+        request.state.caller = identity
         if identity.role not in roles:
             raise Forbidden("Your role may not do this.")
         return identity

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit import db
+from servicekit.audit import AuditSink
 from servicekit.config import ServiceSettings
 from servicekit.errors import install_problem_handlers
 from servicekit.health import ReadinessCheck, health_router
@@ -38,6 +39,7 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     component: ComponentFactory | None = None,
+    audit_sink: AuditSink | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
     """Build a FastAPI app with the plumbing every CongVu service shares."""
@@ -62,6 +64,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
+    app.state.audit_sink = audit_sink
     app.state.identity_public_key = load_pem_public_key(settings.identity_key_pem().encode())
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker

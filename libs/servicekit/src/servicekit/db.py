@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from servicekit.audit import AuditSink, record_for
+
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """Create an engine for PostgreSQL (asyncpg) or SQLite (aiosqlite), chosen by the URL."""
@@ -44,8 +46,18 @@ async def ping(engine: AsyncEngine) -> None:
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session, session.begin():
-        yield session
+    sink: AuditSink | None = request.app.state.audit_sink
+    try:
+        async with sessionmaker() as session, session.begin():
+            yield session
+            if sink is not None and (record := record_for(request, error=None)):
+                sink(session, record)
+    except Exception as error:
+        # The change rolled back; the attempt is still recorded, on its own.
+        if sink is not None and (record := record_for(request, error=error)):
+            async with sessionmaker() as session, session.begin():
+                sink(session, record)
+        raise
 
 
 # scope="function": the transaction commits before the response is sent, so a 2xx

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from citizen_feedback.config import Settings
 from citizen_feedback.router import router
+from eventbus import audit
 from eventbus.bus import EventBus
 from servicekit.app import create_service_app
 
@@ -15,5 +16,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="CongVu citizen feedback",
         description="Đánh giá sự hài lòng, phản ánh, kiến nghị của người dân.",
         routers=[router],
+        audit_sink=audit.stage,
         component=EventBus,
     )

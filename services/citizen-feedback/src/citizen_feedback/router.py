@@ -3,11 +3,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from citizen_feedback import service
 from citizen_feedback.schemas import RatingCreate, RatingRead
 from servicekit.access import Identity, allow
+from servicekit.audit import set_resource
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
 from servicekit.etag import etag_of
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/api/v1/citizen-feedback", tags=["citizen feedback"])
     responses=problem_responses(400, 422),
 )
 async def submit_rating(
+    request: Request,
     body: RatingCreate,
     session: SessionDep,
     response: Response,
@@ -34,6 +36,7 @@ async def submit_rating(
     rating = await service.submit_rating(session, data=body)
     read = RatingRead.model_validate(rating, from_attributes=True)
     response.headers["Location"] = f"/api/v1/citizen-feedback/ratings/{rating.id}"
+    set_resource(request, response.headers["Location"])
     response.headers["ETag"] = etag_of(read)
     return read
 

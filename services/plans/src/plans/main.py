@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from eventbus import audit
 from eventbus.bus import EventBus
 from plans.config import Settings
 from plans.router import router
@@ -15,5 +16,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="CongVu plans",
         description="Danh mục đơn vị, đoàn kiểm tra, bộ tiêu chí và kế hoạch kiểm tra công vụ.",
         routers=[router],
+        audit_sink=audit.stage,
         component=EventBus,
     )

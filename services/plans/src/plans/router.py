@@ -3,12 +3,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from contracts.plans import UnitLevel
 from plans import service
 from plans.schemas import UnitCreate, UnitRead
 from servicekit.access import Identity, allow
+from servicekit.audit import set_resource
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
 from servicekit.etag import etag_of
@@ -25,6 +26,7 @@ router = APIRouter(prefix="/api/v1/plans", tags=["plans: units"])
     responses=problem_responses(400, 401, 403, 409, 422),
 )
 async def register_unit(
+    request: Request,
     body: UnitCreate,
     session: SessionDep,
     response: Response,
@@ -33,6 +35,7 @@ async def register_unit(
     unit = await service.register_unit(session, data=body)
     read = UnitRead.model_validate(unit, from_attributes=True)
     response.headers["Location"] = f"/api/v1/plans/units/{unit.id}"
+    set_resource(request, response.headers["Location"])
     response.headers["ETag"] = etag_of(read)
     return read
 

@@ -4,11 +4,11 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import RatingSubmitted, UnitRegistered, VisitStarted, topics
+from contracts import AuditRecorded, RatingSubmitted, UnitRegistered, VisitStarted, topics
 from eventbus.bus import Subscription
 from eventbus.consumer import Handlers
 from eventbus.envelope import Envelope
-from reporting.models import UnitScore
+from reporting.models import AuditEntry, UnitScore
 from servicekit.times import utcnow
 
 
@@ -45,16 +45,22 @@ async def on_rating_submitted(session: AsyncSession, event: RatingSubmitted, _: 
     score.updated_at = utcnow()
 
 
+async def on_audit_recorded(session: AsyncSession, event: AuditRecorded, _: Envelope) -> None:
+    """Append the action to the audit trail."""
+    session.add(AuditEntry(**event.model_dump()))
+
+
 HANDLERS: Handlers = {
     UnitRegistered: on_unit_registered,
     VisitStarted: on_visit_started,
     RatingSubmitted: on_rating_submitted,
+    AuditRecorded: on_audit_recorded,
 }
 
 SUBSCRIPTIONS = (
     Subscription(
         name="reporting.scorecards",
-        topics=[topics.PLANS, topics.VISITS, topics.FEEDBACK],
+        topics=[topics.PLANS, topics.VISITS, topics.FEEDBACK, topics.AUDIT],
         handlers=HANDLERS,
     ),
 )

@@ -4,6 +4,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from eventbus import audit
 from eventbus.bus import EventBus
 from reporting.config import Settings
 from reporting.handlers import SUBSCRIPTIONS
@@ -18,5 +19,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="CongVu reporting",
         description="Báo cáo, bảng điểm đơn vị, xếp hạng, xuất dữ liệu; dựng lại từ sự kiện.",
         routers=[router],
-        component=partial(EventBus, relay=False, subscriptions=SUBSCRIPTIONS),
+        audit_sink=audit.stage,
+        component=partial(EventBus, subscriptions=SUBSCRIPTIONS),
     )

@@ -4,9 +4,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 
 from reporting import service
-from reporting.schemas import UnitScorecard
+from reporting.schemas import AuditEntryRead, UnitScorecard
 from servicekit.access import Identity, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
@@ -27,6 +28,41 @@ async def get_unit_scorecard(
     caller: Annotated[Identity, Depends(allow("reporting.units.read"))],
 ) -> UnitScorecard:
     return await service.get_scorecard(session, unit_id=unit_id, caller=caller)
+
+
+@router.get(
+    "/audit-entries",
+    summary="The audit trail",
+    description=(
+        "Nhật ký ghi lại mọi thao tác ghi và mọi lần đọc dữ liệu cá nhân hoặc dữ liệu mật:"
+        " ai, vai trò, đơn vị, thao tác, đối tượng, mã yêu cầu, kết quả, thời điểm."
+        " Chỉ Thanh tra được xem; mỗi lần xem cũng được ghi lại."
+    ),
+    responses=problem_responses(401, 403, 422),
+)
+async def list_audit_entries(
+    session: SessionDep,
+    _: Annotated[Identity, Depends(allow("reporting.audit.list"))],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    actor: Annotated[str | None, Query(max_length=255)] = None,
+    operation: Annotated[str | None, Query(max_length=100)] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Từ thời điểm (RFC 3339)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Đến trước thời điểm")] = None,
+) -> Page[AuditEntryRead]:
+    entries, next_cursor = await service.list_audit_entries(
+        session,
+        limit=limit,
+        cursor=cursor,
+        actor=actor,
+        operation=operation,
+        since=since,
+        until=until,
+    )
+    return Page[AuditEntryRead](
+        items=[AuditEntryRead.model_validate(e, from_attributes=True) for e in entries],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get(

@@ -1,10 +1,28 @@
 """Response bodies of the reporting service."""
 
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from servicekit.times import VnDatetime
+
+
+class AuditEntryRead(BaseModel):
+    """Một dòng nhật ký: ai, với vai trò và đơn vị nào, đã làm gì, kết quả ra sao."""
+
+    entry_id: uuid.UUID
+    at: VnDatetime = Field(description="Thời điểm")
+    service: str = Field(examples=["plans"])
+    operation: str = Field(description="Thao tác", examples=["plans.units.register"])
+    actor: str = Field(description="Người hoặc hệ thống thực hiện")
+    role: str | None = Field(description="Vai trò", examples=["admin"])
+    unit_code: str | None = Field(description="Mã đơn vị của người thực hiện")
+    client_id: str | None = Field(description="Hệ thống của tỉnh (nếu có)")
+    resource: str = Field(description="Đối tượng", examples=["/api/v1/plans/units/0193a5d2-…"])
+    request_id: str | None
+    outcome: Literal["succeeded", "refused", "failed"] = Field(description="Kết quả")
+    status: int | None = Field(description="Mã HTTP khi bị từ chối hoặc lỗi")
 
 
 class UnitScorecard(BaseModel):

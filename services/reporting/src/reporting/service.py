@@ -1,13 +1,14 @@
 """Queries over the reporting read models."""
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from reporting.errors import UnitNotReported
 from reporting.labels import UNIT_LEVELS
-from reporting.models import UnitScore
+from reporting.models import AuditEntry, UnitScore
 from reporting.schemas import UnitScorecard
 from servicekit.access import Forbidden, Identity
 from servicekit.pagination import page_by_id
@@ -52,6 +53,31 @@ async def get_scorecard(
     if caller.unit_scoped and unit_id not in await unit_scope(session, code=caller.unit_code):
         raise Forbidden("This unit is outside your unit.")
     return scorecard(score)
+
+
+async def list_audit_entries(
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    actor: str | None,
+    operation: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[list[AuditEntry], str | None]:
+    """Return a page of the audit trail, oldest first, and the next cursor."""
+    query = select(AuditEntry)
+    if actor is not None:
+        query = query.where(col(AuditEntry.actor) == actor)
+    if operation is not None:
+        query = query.where(col(AuditEntry.operation) == operation)
+    if since is not None:
+        query = query.where(col(AuditEntry.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEntry.at) < until)
+    return await page_by_id(
+        session, query, id_column=AuditEntry.entry_id, limit=limit, cursor=cursor
+    )
 
 
 async def list_scorecards(

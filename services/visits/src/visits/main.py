@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from eventbus import audit
 from eventbus.bus import EventBus
 from servicekit.app import create_service_app
 from visits.config import Settings
@@ -15,5 +16,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="CongVu visits",
         description="Các cuộc kiểm tra tại đơn vị: điểm danh, kết quả, vi phạm, kết luận.",
         routers=[router],
+        audit_sink=audit.stage,
         component=EventBus,
     )

@@ -3,9 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from servicekit.access import Identity, allow
+from servicekit.audit import set_resource
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
 from servicekit.etag import etag_of
@@ -29,6 +30,7 @@ router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
     },
 )
 async def start_visit(
+    request: Request,
     body: VisitCreate,
     session: SessionDep,
     response: Response,
@@ -39,6 +41,7 @@ async def start_visit(
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"/api/v1/visits/visits/{visit.id}"
+    set_resource(request, response.headers["Location"])
     response.headers["ETag"] = etag_of(read)
     return read
 

@@ -1,0 +1,131 @@
+"""The audit trail: writes and reads of personal data, from every service, kept by reporting."""
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from reporting.models import AuditEntry
+from servicekit.access import Role
+from tests.conftest import Broker, DatabaseFactory
+from tests.support.apps import AppClient, build_app, serve
+from tests.support.factories import create_rating_body, create_unit_body, now
+from tests.support.identity import as_
+from tests.support.waiting import eventually
+
+
+async def audit_entries(reporting: AppClient, **filters: str) -> list[dict[str, Any]]:
+    response = await reporting.get(
+        "/api/v1/reporting/audit-entries", params={"limit": 500, **filters}
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def wait_for_entries(
+    reporting: AppClient, count: int, **filters: str
+) -> list[dict[str, Any]]:
+    async def enough() -> list[dict[str, Any]] | None:
+        found = await audit_entries(reporting, **filters)
+        return found if len(found) >= count else None
+
+    return await eventually(enough)
+
+
+async def test_writes_refusals_and_personal_reads_are_recorded(
+    broker: Broker, database: DatabaseFactory
+) -> None:
+    apps = {
+        name: build_app(name, database_url=await database(name), bootstrap=broker.bootstrap)
+        for name in ("plans", "citizen-feedback", "reporting")
+    }
+    async with (
+        serve(apps["plans"]) as plans,
+        serve(apps["citizen-feedback"]) as feedback,
+        serve(apps["reporting"]) as reporting,
+    ):
+        body = create_unit_body()
+        created = await plans.post(
+            "/api/v1/plans/units", json=body, headers={"X-Request-ID": "req-audit-1"}
+        )
+        assert created.status_code == 201
+        duplicate = await plans.post("/api/v1/plans/units", json=body)
+        assert duplicate.status_code == 409
+        refused = await plans.post(
+            "/api/v1/plans/units",
+            json=create_unit_body(),
+            headers=as_(Role.UNIT_STAFF, "22"),
+        )
+        assert refused.status_code == 403
+        assert (await plans.get("/api/v1/plans/units")).status_code == 200
+
+        rating = await feedback.post(
+            "/api/v1/citizen-feedback/ratings", json=create_rating_body(str(uuid.uuid4()))
+        )
+        read = await feedback.get(rating.headers["location"], headers=as_(Role.INSPECTORATE))
+        assert read.status_code == 200
+
+        entries = [
+            *await wait_for_entries(reporting, 3, operation="plans.units.register"),
+            *await wait_for_entries(reporting, 1, operation="feedback.ratings.submit"),
+            *await wait_for_entries(reporting, 1, operation="feedback.ratings.read"),
+            *await audit_entries(reporting, operation="plans.units.list"),
+        ]
+        by_outcome = {(e["operation"], e["outcome"], e["status"]): e for e in entries}
+        registered = by_outcome[("plans.units.register", "succeeded", None)]
+        assert registered["role"] == "admin"
+        assert registered["resource"] == created.headers["location"]
+        assert registered["request_id"] == "req-audit-1"
+        assert registered["at"].endswith("+07:00")
+        assert ("plans.units.register", "refused", 409) in by_outcome
+        staff = by_outcome[("plans.units.register", "refused", 403)]
+        assert (staff["role"], staff["unit_code"]) == ("unit_staff", "22")
+        submitted = by_outcome[("feedback.ratings.submit", "succeeded", None)]
+        assert submitted["role"] == "public"
+        personal = by_outcome[("feedback.ratings.read", "succeeded", None)]
+        assert personal["resource"] == rating.headers["location"]
+        assert personal["role"] == "inspectorate"
+        # Plain reads of non-personal data are not audited.
+        assert not any(e["operation"] == "plans.units.list" for e in entries)
+
+        only_reads = await audit_entries(reporting, operation="feedback.ratings.read")
+        assert [e["entry_id"] for e in only_reads] == [personal["entry_id"]]
+        # Reading the audit trail is itself recorded.
+        await wait_for_entries(reporting, 1, operation="reporting.audit.list")
+
+
+async def test_only_the_inspectorate_reads_the_audit_trail(database: DatabaseFactory) -> None:
+    app = build_app("reporting", database_url=await database("reporting"), bootstrap="127.0.0.1:1")
+    async with serve(app) as reporting:
+        for role in (Role.ADMIN, Role.INSPECTOR, Role.UNIT_HEAD):
+            response = await reporting.get(
+                "/api/v1/reporting/audit-entries", headers=as_(role, "22")
+            )
+            assert response.status_code == 403, role
+        assert (await reporting.get("/api/v1/reporting/audit-entries")).status_code == 200
+
+
+async def test_the_database_refuses_to_change_audit_entries(database: DatabaseFactory) -> None:
+    app = build_app("reporting", database_url=await database("reporting"), bootstrap="127.0.0.1:1")
+    async with serve(app) as reporting:
+        await reporting.get("/api/v1/reporting/audit-entries")
+        async with app.state.sessionmaker() as session:
+            session.add(
+                AuditEntry(
+                    entry_id=uuid.uuid4(),
+                    service="plans",
+                    operation="plans.units.register",
+                    actor="someone",
+                    resource="/api/v1/plans/units/x",
+                    outcome="succeeded",
+                    at=now(),
+                )
+            )
+            await session.commit()
+            for statement in ("UPDATE audit_entries SET actor = 'x'", "DELETE FROM audit_entries"):
+                with pytest.raises(DBAPIError, match="append-only"):
+                    await session.execute(text(statement))
+                await session.rollback()
