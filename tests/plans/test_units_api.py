@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from contracts.topics import AUDIT
 from eventbus.outbox import OutboxMessage
+from servicekit.pagination import encode_cursor
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER, create_unit_body
@@ -130,3 +131,54 @@ async def test_list_pages_with_cursor_and_filters(plans: AppClient) -> None:
     bad = await plans.get("/api/v1/plans/units", params={"cursor": "!!"})
     assert bad.status_code == 422
     assert (await plans.get("/api/v1/plans/units", params={"limit": 501})).status_code == 422
+
+
+async def test_sorted_pages_follow_the_sort_across_cursors(plans: AppClient) -> None:
+    names = ["Xã Đại Đồng", "Huyện Kỳ Sơn", "Phường Hạ Long", "Xã Lạng Khê", "Huyện Con Cuông"]
+    for name in names:
+        created = await plans.post("/api/v1/plans/units", json=create_unit_body(name=name))
+        assert created.status_code == 201
+    # Two units with the same name: the id breaks the tie, nothing is skipped or repeated.
+    await plans.post("/api/v1/plans/units", json=create_unit_body(name="Huyện Kỳ Sơn"))
+
+    async def walk(sort: str) -> list[str]:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 2, "sort": sort} | ({"cursor": cursor} if cursor else {})
+            page = (await plans.get("/api/v1/plans/units", params=params)).json()
+            seen += [u["name"] for u in page["items"]]
+            if (cursor := page["next_cursor"]) is None:
+                return seen
+
+    everything = [*names, "Huyện Kỳ Sơn"]
+    assert await walk("name") == sorted(everything)
+    assert await walk("-name") == sorted(everything, reverse=True)
+    newest_first = await walk("-created_at")
+    assert newest_first[0] == "Huyện Kỳ Sơn"
+    assert newest_first[1:] == list(reversed(names))
+
+    first = (await plans.get("/api/v1/plans/units", params={"limit": 2, "sort": "name"})).json()
+    mixed = await plans.get(
+        "/api/v1/plans/units", params={"cursor": first["next_cursor"], "sort": "-code"}
+    )
+    assert mixed.status_code == 422
+    assert (await plans.get("/api/v1/plans/units", params={"sort": "secret"})).status_code == 422
+
+
+async def test_tampered_sort_cursors_are_422_not_500(plans: AppClient) -> None:
+    await plans.post("/api/v1/plans/units", json=create_unit_body())
+    for sort, position in (
+        ("created_at", ["created_at", "yesterday", "01a20181-5980-7871-9a7b-8be2518c403b"]),
+        (
+            "created_at",
+            ["created_at", "2026-01-01T00:00:00", "01a20181-5980-7871-9a7b-8be2518c403b"],
+        ),
+        ("name", ["name", 5, "01a20181-5980-7871-9a7b-8be2518c403b"]),
+        ("name", ["name", "a", "not-a-uuid"]),
+        ("name", ["name", "a"]),
+    ):
+        response = await plans.get(
+            "/api/v1/plans/units", params={"sort": sort, "cursor": encode_cursor(position)}
+        )
+        assert response.status_code == 422, position

@@ -5,10 +5,13 @@ import binascii
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from sqlmodel.sql.expression import SelectOfScalar
@@ -57,6 +60,40 @@ def decode_cursor(cursor: str) -> list[Any]:
     return position
 
 
+@dataclass(frozen=True)
+class SortOrder:
+    """`?sort=field` or `?sort=-field`, resolved to a column that is never null."""
+
+    spec: str
+    column: Any
+    descending: bool
+
+    @classmethod
+    def of(cls, spec: str, columns: dict[str, Any]) -> "SortOrder":
+        """Resolve a sort parameter against the columns a list may be sorted by."""
+        return cls(spec, columns[spec.removeprefix("-")], spec.startswith("-"))
+
+
+def _cursor_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _column_value(column: Any, value: Any) -> Any:
+    """Turn a cursor value back into the column's type; raise ValueError if it is not one."""
+    column_type: Any = column.type
+    python_type = getattr(column_type, "impl", column_type).python_type
+    if python_type is datetime and isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("cursor time without offset")
+        return parsed
+    if python_type is int and type(value) is int:
+        return value
+    if python_type is str and isinstance(value, str):
+        return value
+    raise ValueError(f"cursor value {value!r} is not a {python_type.__name__}")
+
+
 async def page_by_id(
     session: AsyncSession,
     query: SelectOfScalar[M],
@@ -64,22 +101,44 @@ async def page_by_id(
     id_column: Any,
     limit: int,
     cursor: str | None,
+    sort: SortOrder | None = None,
 ) -> tuple[list[M], str | None]:
-    """Return one page of `query` in id order (time order for UUIDv7) and the next cursor."""
-    query = query.order_by(col(id_column)).limit(limit + 1)
+    """Return one page of `query` and the next cursor (keyset pagination).
+
+    Rows come in id order (time order for UUIDv7), or by `sort` with the id breaking ties.
+    """
+    ordering = [col(id_column).desc() if sort and sort.descending else col(id_column)]
+    if sort is not None:
+        ordering.insert(0, col(sort.column).desc() if sort.descending else col(sort.column))
+    query = query.order_by(*ordering).limit(limit + 1)
     if cursor is not None:
-        position = decode_cursor(cursor)
-        try:
-            after = uuid.UUID(str(position[0]))
-        except (ValueError, IndexError):
-            raise InvalidCursor("The cursor is not valid; start again without it.") from None
-        query = query.where(col(id_column) > after)
+        query = query.where(_after(decode_cursor(cursor), id_column=id_column, sort=sort))
     rows = list((await session.scalars(query)).all())
     if len(rows) <= limit:
         return rows, None
-    return rows[:limit], encode_cursor([str(id_column_value(rows[limit - 1], id_column))])
+    last = rows[limit - 1]
+    position: list[Any] = [str(getattr(last, id_column.key))]
+    if sort is not None:
+        position = [sort.spec, _cursor_value(getattr(last, sort.column.key)), *position]
+    return rows[:limit], encode_cursor(position)
 
 
-def id_column_value(row: Any, id_column: Any) -> Any:
-    """Return the value of `id_column` on an ORM row."""
-    return getattr(row, id_column.key)
+def _after(position: list[Any], *, id_column: Any, sort: SortOrder | None) -> Any:
+    """Return the condition selecting rows after the cursor's position."""
+    invalid = InvalidCursor("The cursor is not valid for this list; start again without it.")
+    expected = 3 if sort is not None else 1
+    if len(position) != expected or (sort is not None and position[0] != sort.spec):
+        raise invalid
+    try:
+        last_id = uuid.UUID(str(position[-1]))
+        id_after = (
+            col(id_column) < last_id if sort and sort.descending else col(id_column) > last_id
+        )
+        if sort is None:
+            return id_after
+        value = _column_value(sort.column, position[1])
+        column = col(sort.column)
+        beyond = column < value if sort.descending else column > value
+    except (ValueError, TypeError):
+        raise invalid from None
+    return or_(beyond, and_(column == value, id_after))

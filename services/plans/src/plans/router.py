@@ -1,7 +1,7 @@
 """HTTP routes of the plans service."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -73,6 +73,10 @@ async def list_units(
     level: Annotated[UnitLevel | None, Query()] = None,
     parent_id: Annotated[uuid.UUID | None, Query()] = None,
     code: Annotated[str | None, Query(max_length=50)] = None,
+    sort: Annotated[
+        Literal["code", "-code", "name", "-name", "created_at", "-created_at"] | None,
+        Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
+    ] = None,
 ) -> Page[UnitRead]:
     units, next_cursor = await service.list_units(
         session,
@@ -81,6 +85,7 @@ async def list_units(
         level=level,
         parent_id=parent_id,
         code=code,
+        sort=sort,
         caller=caller,
     )
     return Page[UnitRead](

@@ -12,10 +12,11 @@ from plans.models import Unit
 from plans.schemas import UnitCreate
 from servicekit.access import Forbidden, Identity
 from servicekit.errors import Invalid
-from servicekit.pagination import page_by_id
+from servicekit.pagination import SortOrder, page_by_id
 from servicekit.times import utcnow
 
 SOURCE = "/congvu/plans"
+SORTABLE = {"code": Unit.code, "name": Unit.name, "created_at": Unit.created_at}
 
 
 async def register_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
@@ -75,6 +76,7 @@ async def list_units(
     level: str | None = None,
     parent_id: uuid.UUID | None = None,
     code: str | None = None,
+    sort: str | None = None,
     caller: Identity,
 ) -> tuple[list[Unit], str | None]:
     """Return a page of the units the caller may see, and the cursor of the next page."""
@@ -87,4 +89,7 @@ async def list_units(
         query = query.where(col(Unit.parent_id) == parent_id)
     if code is not None:
         query = query.where(col(Unit.code) == code)
-    return await page_by_id(session, query, id_column=Unit.id, limit=limit, cursor=cursor)
+    order = SortOrder.of(sort, SORTABLE) if sort else None
+    return await page_by_id(
+        session, query, id_column=Unit.id, limit=limit, cursor=cursor, sort=order
+    )

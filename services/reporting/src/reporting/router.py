@@ -1,7 +1,7 @@
 """HTTP routes of the reporting service."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
@@ -49,6 +49,10 @@ async def list_audit_entries(
     operation: Annotated[str | None, Query(max_length=100)] = None,
     since: Annotated[AwareDatetime | None, Query(description="Từ thời điểm (RFC 3339)")] = None,
     until: Annotated[AwareDatetime | None, Query(description="Đến trước thời điểm")] = None,
+    sort: Annotated[
+        Literal["at", "-at"] | None,
+        Query(description="`-at`: mới nhất trước; mặc định theo thứ tự ghi nhận."),
+    ] = None,
 ) -> Page[AuditEntryRead]:
     entries, next_cursor = await service.list_audit_entries(
         session,
@@ -58,6 +62,7 @@ async def list_audit_entries(
         operation=operation,
         since=since,
         until=until,
+        sort=sort,
     )
     return Page[AuditEntryRead](
         items=[AuditEntryRead.model_validate(e, from_attributes=True) for e in entries],
@@ -77,8 +82,20 @@ async def list_unit_scorecards(
     limit: Limit = 50,
     cursor: Cursor = None,
     parent_id: Annotated[uuid.UUID | None, Query()] = None,
+    sort: Annotated[
+        Literal[
+            "visits_started",
+            "-visits_started",
+            "ratings_count",
+            "-ratings_count",
+            "updated_at",
+            "-updated_at",
+        ]
+        | None,
+        Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
+    ] = None,
 ) -> Page[UnitScorecard]:
     items, next_cursor = await service.list_scorecards(
-        session, limit=limit, cursor=cursor, parent_id=parent_id, caller=caller
+        session, limit=limit, cursor=cursor, parent_id=parent_id, caller=caller, sort=sort
     )
     return Page[UnitScorecard](items=items, next_cursor=next_cursor)

@@ -11,7 +11,13 @@ from reporting.labels import UNIT_LEVELS
 from reporting.models import AuditEntry, UnitScore
 from reporting.schemas import UnitScorecard
 from servicekit.access import Forbidden, Identity
-from servicekit.pagination import page_by_id
+from servicekit.pagination import SortOrder, page_by_id
+
+SCORECARD_SORTABLE = {
+    "visits_started": UnitScore.visits_started,
+    "ratings_count": UnitScore.ratings_count,
+    "updated_at": UnitScore.updated_at,
+}
 
 
 def scorecard(score: UnitScore) -> UnitScorecard:
@@ -64,6 +70,7 @@ async def list_audit_entries(
     operation: str | None,
     since: datetime | None,
     until: datetime | None,
+    sort: str | None = None,
 ) -> tuple[list[AuditEntry], str | None]:
     """Return a page of the audit trail, oldest first, and the next cursor."""
     query = select(AuditEntry)
@@ -75,8 +82,9 @@ async def list_audit_entries(
         query = query.where(col(AuditEntry.at) >= since)
     if until is not None:
         query = query.where(col(AuditEntry.at) < until)
+    order = SortOrder.of(sort, {"at": AuditEntry.at}) if sort else None
     return await page_by_id(
-        session, query, id_column=AuditEntry.entry_id, limit=limit, cursor=cursor
+        session, query, id_column=AuditEntry.entry_id, limit=limit, cursor=cursor, sort=order
     )
 
 
@@ -87,6 +95,7 @@ async def list_scorecards(
     cursor: str | None,
     parent_id: uuid.UUID | None,
     caller: Identity,
+    sort: str | None = None,
 ) -> tuple[list[UnitScorecard], str | None]:
     """Return a page of the scorecards the caller may see, and the next cursor."""
     query = select(UnitScore)
@@ -95,7 +104,8 @@ async def list_scorecards(
         query = query.where(col(UnitScore.unit_id).in_(scope))
     if parent_id is not None:
         query = query.where(col(UnitScore.parent_id) == parent_id)
+    order = SortOrder.of(sort, SCORECARD_SORTABLE) if sort else None
     rows, next_cursor = await page_by_id(
-        session, query, id_column=UnitScore.unit_id, limit=limit, cursor=cursor
+        session, query, id_column=UnitScore.unit_id, limit=limit, cursor=cursor, sort=order
     )
     return [scorecard(r) for r in rows], next_cursor
