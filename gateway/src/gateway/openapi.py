@@ -111,6 +111,32 @@ AUTH_RESPONSES = {
 }
 
 
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": (
+        "Khóa chống gửi trùng (UUID ngẫu nhiên). The same key and body get the same answer"
+        " for 24 hours; another body with that key gets 422; a duplicate still running, 409."
+    ),
+}
+
+
+def _document_idempotency(item: dict[str, Any]) -> None:
+    """Document Idempotency-Key and the answers it adds on a POST operation."""
+    item.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+    item.setdefault("responses", {}).setdefault(
+        "409",
+        {
+            "description": "Yêu cầu cùng Idempotency-Key đang được xử lý.",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
+    )
+
+
 def _describe_access(document: dict[str, Any]) -> None:
     """Add each operation's security and its allowed roles from the shared policy."""
     document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
@@ -126,6 +152,8 @@ def _describe_access(document: dict[str, Any]) -> None:
         if Role.PROVINCIAL_SYSTEM in operation.roles:
             security.append({"signedRequest": []})
         item["security"] = security
+        if operation.method == "POST":
+            _document_idempotency(item)
         roles = sorted(r.value for r in operation.roles)
         item["x-congvu-roles"] = roles
         who = "Công khai (không cần đăng nhập)." if operation.public else ", ".join(roles)

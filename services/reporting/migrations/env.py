@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import reporting.models  # noqa: F401 - registers the tables
 from eventbus import inbox, outbox  # noqa: F401 - the outbox, inbox and marker tables
 from reporting.config import Settings
+from servicekit import idempotency  # noqa: F401 - the idempotency key table
 from servicekit.migrations import run_migrations
 
 if context.config.config_file_name is not None:

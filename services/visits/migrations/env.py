@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import visits.models  # noqa: F401 - registers the tables
 from eventbus import inbox, outbox  # noqa: F401 - the outbox, inbox and marker tables
+from servicekit import idempotency  # noqa: F401 - the idempotency key table
 from servicekit.migrations import run_migrations
 from visits.config import Settings
 

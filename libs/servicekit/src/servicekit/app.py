@@ -13,6 +13,7 @@ from servicekit.audit import AuditSink
 from servicekit.config import ServiceSettings
 from servicekit.errors import install_problem_handlers
 from servicekit.health import ReadinessCheck, health_router
+from servicekit.idempotency import IdempotencyMiddleware
 from servicekit.logs import configure_logging
 from servicekit.metrics import MetricsMiddleware
 from servicekit.metrics import router as metrics_router
@@ -69,6 +70,7 @@ def create_service_app(
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, sessionmaker=sessionmaker)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware)
 
