@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # Where embedded mode keeps its SQLite databases.
 export VAR ?= var
 
-.PHONY: setup up migrate keys token demo test test-postgres lint format asyncapi validate-deploy bench clean
+.PHONY: setup up migrate import-units keys token demo test test-postgres lint format asyncapi validate-deploy bench clean
 
 setup: $(STAMP)
 
@@ -28,10 +28,14 @@ migrate: setup
 			$(BIN)/alembic -c services/$$s/alembic.ini upgrade head || exit 1; \
 	done
 
+# The official provinces and communes/wards into the plans database (safe to re-run).
+import-units: migrate
+	@DATABASE_URL=sqlite+aiosqlite:///$(VAR)/plans.db $(BIN)/python -m plans.registry_import
+
 keys: setup
 	@$(BIN)/python -m devstack.keys --dir $(VAR)/keys
 
-up: setup migrate keys
+up: setup migrate import-units keys
 	IDENTITY_PRIVATE_KEY_FILE=$(VAR)/keys/identity-private.pem \
 	IDENTITY_PUBLIC_KEY_FILE=$(VAR)/keys/identity-public.pem \
 	OIDC_JWKS_FILE=$(VAR)/keys/oidc-jwks.json \
@@ -68,6 +72,7 @@ validate-deploy: setup
 bench: setup
 	$(BIN)/python bench/stack.py
 	$(BIN)/python bench/gateway_overhead.py
+	$(BIN)/python bench/registry.py
 
 clean:
 	rm -rf $(VENV) var

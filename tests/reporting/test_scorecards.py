@@ -57,6 +57,15 @@ async def test_scorecard_counts_what_every_service_reported(
             "/api/v1/reporting/units", params={"parent_id": province["id"]}
         )
         assert [c["unit_id"] for c in children.json()["items"]] == [district["id"]]
+        renamed = await plans.patch(
+            f"/api/v1/plans/units/{district['id']}",
+            json={"name": "Huyện Kỳ Sơn (đã sáp nhập)", "valid_to": "2025-06-30"},
+            headers={"If-Match": "*"},
+        )
+        assert renamed.status_code == 200
+        await wait_for_scorecard(
+            reporting, district["id"], name="Huyện Kỳ Sơn (đã sáp nhập)", visits_started=2
+        )
         missing = await reporting.get(f"/api/v1/reporting/units/{uuid.uuid4()}")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"

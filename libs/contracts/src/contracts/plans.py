@@ -10,6 +10,20 @@ from contracts import topics
 from contracts.base import Event
 
 UnitLevel = Literal["province", "district", "commune", "agency", "office"]
+UnitKind = Literal[
+    "province",
+    "centrally_run_city",
+    "district",
+    "ward",
+    "commune",
+    "special_zone",
+    "peoples_committee",
+    "department",
+    "one_stop_centre",
+    "state_enterprise",
+    "association",
+    "office",
+]
 
 
 class UnitRegistered(Event):
@@ -27,3 +41,27 @@ class UnitRegistered(Event):
     parent_id: UUID | None = None
     valid_from: date | None = None
     registered_at: AwareDatetime
+    kind: UnitKind | None = None
+    valid_to: date | None = None
+
+
+class UnitChanged(Event):
+    """A unit's registry entry changed: renamed, moved, closed, or merged into a successor."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.unit.changed.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "unit_id"
+    summary: ClassVar[str] = "A unit was renamed, moved, closed or merged into a successor."
+
+    unit_id: UUID
+    code: str
+    name: str
+    level: UnitLevel
+    kind: UnitKind | None = None
+    parent_id: UUID | None = None
+    successor_id: UUID | None = Field(
+        default=None, description="The unit that took over (units merged on 1 July 2025)."
+    )
+    valid_from: date | None = None
+    valid_to: date | None = None
+    changed_at: AwareDatetime

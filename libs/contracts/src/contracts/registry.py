@@ -4,11 +4,12 @@ from contracts import topics
 from contracts.audit import AuditRecorded
 from contracts.base import Event
 from contracts.feedback import RatingSubmitted
-from contracts.plans import UnitRegistered
+from contracts.plans import UnitChanged, UnitRegistered
 from contracts.visits import VisitStarted
 
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.event_type: cls for cls in (UnitRegistered, VisitStarted, RatingSubmitted, AuditRecorded)
+    cls.event_type: cls
+    for cls in (UnitRegistered, UnitChanged, VisitStarted, RatingSubmitted, AuditRecorded)
 }
 
 TOPICS: tuple[str, ...] = (

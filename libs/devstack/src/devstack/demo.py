@@ -14,7 +14,7 @@ from devstack.scenario import UNITS, DemoUnit
 from devstack.token import mint_token
 from servicekit.access import Role
 
-# Visit ids are derived from the scenario, so running the demo twice records each visit once.
+# Visit ids and rating idempotency keys derive from the scenario: a second run adds nothing.
 VISIT_NAMESPACE = uuid.UUID("5d3f8a4e-2b7c-4f1e-9a6d-0c8b7e6f5a41")
 COLUMNS = ("Mã", "Đơn vị", "Cấp", "Số cuộc kiểm tra", "Lượt đánh giá", "Hài lòng TB")
 
@@ -43,8 +43,8 @@ class RoleAuth(httpx.Auth):
         yield request
 
 
-def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> tuple[str, bool]:
-    """Register a unit, or find it if an earlier run did; return its id and whether it is new."""
+def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> str:
+    """Register a unit, or find it if the registry already has it; return its id."""
     body: dict[str, Any] = {"code": unit.code, "name": unit.name, "level": unit.level}
     if unit.parent is not None:
         body["parent_id"] = ids[unit.parent]
@@ -54,10 +54,10 @@ def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> tuple[st
         body["valid_to"] = unit.valid_to
     response = api.post("/api/v1/plans/units", json=body)
     if response.status_code == 201:
-        return str(response.json()["id"]), True
+        return str(response.json()["id"])
     if response.status_code == 409:
         found = api.get("/api/v1/plans/units", params={"code": unit.code}).json()["items"]
-        return str(found[0]["id"]), False
+        return str(found[0]["id"])
     raise SystemExit(f"registering {unit.name} failed: {response.status_code} {response.text}")
 
 
@@ -65,7 +65,7 @@ def run(api: httpx.Client) -> list[dict[str, Any]]:
     """Send the scenario; return the scorecards reporting then shows, in scenario order."""
     ids: dict[str, str] = {}
     for unit in UNITS:
-        unit_id, new = register(api, unit, ids)
+        unit_id = register(api, unit, ids)
         ids[unit.code] = unit_id
         for started_at, note in unit.visits:
             visit = {
@@ -76,10 +76,12 @@ def run(api: httpx.Client) -> list[dict[str, Any]]:
                 "note": note,
             }
             api.post("/api/v1/visits/visits", json=visit).raise_for_status()
-        if new:
-            for score in unit.ratings:
-                rating = {"unit_id": unit_id, "score": score, "service": "Chứng thực bản sao"}
-                api.post("/api/v1/citizen-feedback/ratings", json=rating).raise_for_status()
+        for index, score in enumerate(unit.ratings):
+            rating = {"unit_id": unit_id, "score": score, "service": "Chứng thực bản sao"}
+            key = str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/rating/{index}"))
+            api.post(
+                "/api/v1/citizen-feedback/ratings", json=rating, headers={"Idempotency-Key": key}
+            ).raise_for_status()
     return [wait_for_scorecard(api, ids[u.code], u) for u in UNITS]
 
 

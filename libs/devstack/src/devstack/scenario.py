@@ -1,8 +1,9 @@
 """The demo scenario, drawn from press reports of kiểm tra công vụ in Nghệ An and Quảng Ninh.
 
-Provinces and post-2025 wards carry their official codes. Pre-2025 districts and the
-communes the 2021 reports name carry local demo codes (prefix `DEMO-`): the official
-registry import comes with the unit registry itself.
+Provinces and post-2025 wards carry their official codes and are already in the registry
+(`make up` imports the official list; the demo finds them). Pre-2025 districts and the
+communes the 2021 reports name are not in that list: they carry local demo codes (prefix
+`DEMO-`) and `valid_to` 2025-06-30.
 """
 
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ UNITS: tuple[DemoUnit, ...] = (
     ),
     DemoUnit("22", "Tỉnh Quảng Ninh", "province"),
     DemoUnit(
-        "6688",
+        "06688",
         "Phường Hạ Long",
         "commune",
         parent="22",
@@ -111,7 +112,7 @@ UNITS: tuple[DemoUnit, ...] = (
         ratings=(5, 5, 4, 5, 5),
     ),
     DemoUnit(
-        "6685",
+        "06685",
         "Phường Hồng Gai",
         "commune",
         parent="22",

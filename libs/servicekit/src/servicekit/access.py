@@ -93,6 +93,10 @@ POLICY: dict[str, Operation] = {
     "plans.units.register": Operation("POST", "/api/v1/plans/units", frozenset({Role.ADMIN})),
     "plans.units.list": Operation("GET", "/api/v1/plans/units", PEOPLE),
     "plans.units.read": Operation("GET", "/api/v1/plans/units/{unit_id}", PEOPLE),
+    "plans.units.update": Operation(
+        "PATCH", "/api/v1/plans/units/{unit_id}", frozenset({Role.ADMIN})
+    ),
+    "plans.units.sub_units": Operation("GET", "/api/v1/plans/units/{unit_id}/sub-units", PEOPLE),
     "visits.visits.start": Operation(
         "POST", "/api/v1/visits/visits", frozenset({Role.TEAM_LEADER, Role.INSPECTOR})
     ),

@@ -73,6 +73,20 @@ class Invalid(DomainError):
         return cls(f"{'.'.join(map(str, loc))}: {msg}", errors=[FieldError(loc=loc, msg=msg)])
 
 
+class PreconditionFailed(DomainError):
+    """If-Match names a version that is no longer current."""
+
+    status_code = 412
+    title = "Precondition Failed"
+
+
+class PreconditionRequired(DomainError):
+    """An update came without If-Match."""
+
+    status_code = 428
+    title = "Precondition Required"
+
+
 class Conflict(DomainError):
     """The request conflicts with the resource's current state."""
 

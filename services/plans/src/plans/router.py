@@ -3,19 +3,24 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from contracts.plans import UnitLevel
 from plans import service
-from plans.schemas import UnitCreate, UnitRead
+from plans.schemas import UnitCreate, UnitRead, UnitUpdate
 from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
-from servicekit.errors import problem_responses
+from servicekit.errors import PreconditionFailed, PreconditionRequired, problem_responses
 from servicekit.etag import etag_of
 from servicekit.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans: units"])
+SEARCH = "Tìm theo tên, không phân biệt dấu và hoa thường: `ha long` tìm thấy `Hạ Long`."
+SortParam = Annotated[
+    Literal["code", "-code", "name", "-name", "created_at", "-created_at"] | None,
+    Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
+]
 
 
 @router.post(
@@ -59,6 +64,69 @@ async def get_unit(
     return read
 
 
+@router.patch(
+    "/units/{unit_id}",
+    summary="Change a unit",
+    description=(
+        "Đổi tên, chuyển đơn vị cấp trên, đóng (valid_to) hoặc sáp nhập (successor_id)."
+        " Cần If-Match với ETag vừa đọc, để không ghi đè thay đổi của người khác."
+    ),
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
+)
+async def update_unit(
+    unit_id: uuid.UUID,
+    body: UnitUpdate,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.units.update"))],
+    if_match: Annotated[str | None, Header(description="ETag of the version you edited")] = None,
+) -> UnitRead:
+    unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
+    current = etag_of(UnitRead.model_validate(unit, from_attributes=True))
+    if if_match is None:
+        raise PreconditionRequired("Send If-Match with the ETag of the unit you edited.")
+    if if_match.strip() not in (current, "*"):
+        raise PreconditionFailed("The unit changed since you read it; read it again.")
+    read = UnitRead.model_validate(
+        await service.update_unit(session, unit=unit, data=body), from_attributes=True
+    )
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+@router.get(
+    "/units/{unit_id}/sub-units",
+    summary="Units beneath a unit",
+    description="Các đơn vị trực thuộc (mọi cấp) của một đơn vị, lọc và sắp xếp như danh sách.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def list_sub_units(
+    unit_id: uuid.UUID,
+    session: SessionDep,
+    caller: Annotated[Identity, Depends(allow("plans.units.sub_units"))],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    level: Annotated[UnitLevel | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=100, description=SEARCH)] = None,
+    sort: SortParam = None,
+) -> Page[UnitRead]:
+    await service.get_unit(session, unit_id=unit_id, caller=caller)
+    units, next_cursor = await service.list_units(
+        session,
+        limit=limit,
+        cursor=cursor,
+        level=level,
+        q=q,
+        within=unit_id,
+        sort=sort,
+        caller=caller,
+    )
+    return Page[UnitRead](
+        items=[UnitRead.model_validate(u, from_attributes=True) for u in units],
+        next_cursor=next_cursor,
+    )
+
+
 @router.get(
     "/units",
     summary="List units",
@@ -73,10 +141,8 @@ async def list_units(
     level: Annotated[UnitLevel | None, Query()] = None,
     parent_id: Annotated[uuid.UUID | None, Query()] = None,
     code: Annotated[str | None, Query(max_length=50)] = None,
-    sort: Annotated[
-        Literal["code", "-code", "name", "-name", "created_at", "-created_at"] | None,
-        Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
-    ] = None,
+    q: Annotated[str | None, Query(max_length=100, description=SEARCH)] = None,
+    sort: SortParam = None,
 ) -> Page[UnitRead]:
     units, next_cursor = await service.list_units(
         session,
@@ -85,6 +151,7 @@ async def list_units(
         level=level,
         parent_id=parent_id,
         code=code,
+        q=q,
         sort=sort,
         caller=caller,
     )

@@ -5,7 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.plans import UnitLevel
+from contracts.plans import UnitKind, UnitLevel
 from servicekit.text import NfcText
 from servicekit.times import VnDatetime
 
@@ -24,6 +24,9 @@ class UnitBase(BaseModel):
         min_length=1, max_length=255, description="Tên đơn vị", examples=["Tỉnh Quảng Ninh"]
     )
     level: UnitLevel = Field(description="Cấp đơn vị", examples=["province"])
+    kind: UnitKind | None = Field(
+        default=None, description="Loại đơn vị (phường, xã, sở, UBND, trung tâm HCC…)"
+    )
     parent_id: uuid.UUID | None = Field(default=None, description="Đơn vị cấp trên")
     valid_from: date | None = Field(default=None, examples=["2025-07-01"])
     valid_to: date | None = None
@@ -40,8 +43,32 @@ class UnitCreate(UnitBase):
     )
 
 
+class UnitUpdate(BaseModel):
+    """Body of PATCH /api/v1/plans/units/{id}: only the fields given change."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"valid_to": "2025-06-30", "successor_id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e00"}
+            ]
+        },
+    )
+
+    name: NfcText | None = Field(default=None, min_length=1, max_length=255)
+    kind: UnitKind | None = None
+    parent_id: uuid.UUID | None = None
+    successor_id: uuid.UUID | None = Field(
+        default=None, description="Đơn vị kế thừa (sau sáp nhập)"
+    )
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
 class UnitRead(UnitBase):
     """A unit as the API returns it."""
 
     id: uuid.UUID
+    successor_id: uuid.UUID | None = None
     created_at: VnDatetime
+    updated_at: VnDatetime | None = None

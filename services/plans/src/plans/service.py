@@ -1,52 +1,113 @@
-"""Domain logic of the plans service."""
+"""Domain logic of the plans service: the unit registry."""
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from contracts import UnitRegistered
+from contracts import UnitChanged, UnitRegistered
 from eventbus import outbox
 from plans.errors import UnitCodeTaken, UnitNotFound
 from plans.models import Unit
-from plans.schemas import UnitCreate
+from plans.schemas import UnitCreate, UnitUpdate
 from servicekit.access import Forbidden, Identity
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
+from servicekit.text import fold
 from servicekit.times import utcnow
 
 SOURCE = "/congvu/plans"
 SORTABLE = {"code": Unit.code, "name": Unit.name, "created_at": Unit.created_at}
 
 
-async def register_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
-    """Add a unit to the registry and announce it."""
-    if await session.scalar(select(Unit.id).where(col(Unit.code) == data.code)) is not None:
-        raise UnitCodeTaken(f"A unit with code {data.code!r} is already registered.")
-    if data.parent_id is not None and await session.get(Unit, data.parent_id) is None:
-        raise Invalid.field(["body", "parent_id"], "No unit has this id.")
+def registered_event(unit: Unit) -> UnitRegistered:
+    """Return the event announcing a new unit."""
+    return UnitRegistered(
+        unit_id=unit.id,
+        code=unit.code,
+        name=unit.name,
+        level=unit.level,
+        kind=unit.kind,
+        parent_id=unit.parent_id,
+        valid_from=unit.valid_from,
+        valid_to=unit.valid_to,
+        registered_at=unit.created_at,
+    )
+
+
+def changed_event(unit: Unit) -> UnitChanged:
+    """Return the event announcing a unit's new registry entry."""
+    return UnitChanged(
+        unit_id=unit.id,
+        code=unit.code,
+        name=unit.name,
+        level=unit.level,
+        kind=unit.kind,
+        parent_id=unit.parent_id,
+        successor_id=unit.successor_id,
+        valid_from=unit.valid_from,
+        valid_to=unit.valid_to,
+        changed_at=unit.updated_at or utcnow(),
+    )
+
+
+async def _check_links(session: AsyncSession, unit_id: uuid.UUID | None, data: Any) -> None:
+    for field in ("parent_id", "successor_id"):
+        target = getattr(data, field, None)
+        if target is None:
+            continue
+        if target == unit_id:
+            raise Invalid.field(["body", field], "A unit cannot point at itself.")
+        if await session.get(Unit, target) is None:
+            raise Invalid.field(["body", field], "No unit has this id.")
     if (
         data.valid_to is not None
         and data.valid_from is not None
         and data.valid_to < data.valid_from
     ):
         raise Invalid.field(["body", "valid_to"], "valid_to is before valid_from.")
-    unit = Unit(**data.model_dump(), created_at=utcnow())
+
+
+async def register_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
+    """Add a unit to the registry and announce it."""
+    if await session.scalar(select(Unit.id).where(col(Unit.code) == data.code)) is not None:
+        raise UnitCodeTaken(f"A unit with code {data.code!r} is already registered.")
+    await _check_links(session, None, data)
+    unit = Unit(**data.model_dump(), name_search=fold(data.name), created_at=utcnow())
     session.add(unit)
-    outbox.add(
-        session,
-        UnitRegistered(
-            unit_id=unit.id,
-            code=unit.code,
-            name=unit.name,
-            level=data.level,
-            parent_id=unit.parent_id,
-            valid_from=unit.valid_from,
-            registered_at=unit.created_at,
-        ),
-        source=SOURCE,
-    )
+    outbox.add(session, registered_event(unit), source=SOURCE)
     return unit
+
+
+async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) -> Unit:
+    """Change a unit's registry entry (rename, move, close, merge) and announce it."""
+    changes = data.model_dump(exclude_unset=True)
+    # Links as given, dates as they will be once the change applies.
+    after = UnitUpdate(
+        parent_id=changes.get("parent_id"),
+        successor_id=changes.get("successor_id"),
+        valid_from=changes.get("valid_from", unit.valid_from),
+        valid_to=changes.get("valid_to", unit.valid_to),
+    )
+    await _check_links(session, unit.id, after)
+    if changes.get("parent_id") is not None and changes["parent_id"] in await _descendants(
+        session, unit.id
+    ):
+        raise Invalid.field(["body", "parent_id"], "A unit cannot move beneath itself.")
+    for field, value in changes.items():
+        setattr(unit, field, value)
+    if "name" in changes and changes["name"] is not None:
+        unit.name_search = fold(unit.name)
+    unit.updated_at = utcnow()
+    outbox.add(session, changed_event(unit), source=SOURCE)
+    return unit
+
+
+async def _descendants(session: AsyncSession, unit_id: uuid.UUID) -> set[uuid.UUID]:
+    root = select(Unit.id).where(col(Unit.id) == unit_id).cte("tree", recursive=True)
+    tree = root.union(select(Unit.id).join(root, col(Unit.parent_id) == root.c.id))
+    return set((await session.scalars(select(tree.c.id))).all())
 
 
 async def unit_scope(session: AsyncSession, *, code: str | None) -> set[uuid.UUID]:
@@ -76,6 +137,8 @@ async def list_units(
     level: str | None = None,
     parent_id: uuid.UUID | None = None,
     code: str | None = None,
+    q: str | None = None,
+    within: uuid.UUID | None = None,
     sort: str | None = None,
     caller: Identity,
 ) -> tuple[list[Unit], str | None]:
@@ -83,12 +146,17 @@ async def list_units(
     query = select(Unit)
     if caller.unit_scoped:
         query = query.where(col(Unit.id).in_(await unit_scope(session, code=caller.unit_code)))
+    if within is not None:
+        query = query.where(col(Unit.id).in_(await _descendants(session, within) - {within}))
     if level is not None:
         query = query.where(col(Unit.level) == level)
     if parent_id is not None:
         query = query.where(col(Unit.parent_id) == parent_id)
     if code is not None:
         query = query.where(col(Unit.code) == code)
+    if q:
+        pattern = fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(col(Unit.name_search).like(f"%{pattern}%", escape="\\"))
     order = SortOrder.of(sort, SORTABLE) if sort else None
     return await page_by_id(
         session, query, id_column=Unit.id, limit=limit, cursor=cursor, sort=order

@@ -4,7 +4,14 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import AuditRecorded, RatingSubmitted, UnitRegistered, VisitStarted, topics
+from contracts import (
+    AuditRecorded,
+    RatingSubmitted,
+    UnitChanged,
+    UnitRegistered,
+    VisitStarted,
+    topics,
+)
 from eventbus.bus import Subscription
 from eventbus.consumer import Handlers
 from eventbus.envelope import Envelope
@@ -24,6 +31,14 @@ async def _score(session: AsyncSession, unit_id: uuid.UUID) -> UnitScore:
 
 async def on_unit_registered(session: AsyncSession, event: UnitRegistered, _: Envelope) -> None:
     """Copy the unit's registry details into its scorecard."""
+    score = await _score(session, event.unit_id)
+    score.code, score.name, score.level = event.code, event.name, event.level
+    score.parent_id = event.parent_id
+    score.updated_at = utcnow()
+
+
+async def on_unit_changed(session: AsyncSession, event: UnitChanged, _: Envelope) -> None:
+    """Keep the scorecard's registry details current."""
     score = await _score(session, event.unit_id)
     score.code, score.name, score.level = event.code, event.name, event.level
     score.parent_id = event.parent_id
@@ -52,6 +67,7 @@ async def on_audit_recorded(session: AsyncSession, event: AuditRecorded, _: Enve
 
 HANDLERS: Handlers = {
     UnitRegistered: on_unit_registered,
+    UnitChanged: on_unit_changed,
     VisitStarted: on_visit_started,
     RatingSubmitted: on_rating_submitted,
     AuditRecorded: on_audit_recorded,
