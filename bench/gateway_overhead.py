@@ -28,7 +28,13 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from rawload import load
 
 from devstack.token import mint_token
-from servicekit.access import IDENTITY_HEADER, Identity, Role, mint_identity_token
+from servicekit.access import (
+    IDENTITY_HEADER,
+    Identity,
+    Role,
+    mint_identity_token,
+    request_binding,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY = "http://127.0.0.1:8000"
@@ -77,7 +83,12 @@ async def measure(keys: Path, requests: int, concurrency: int, rounds: int) -> N
     through_gateway = {"Authorization": f"Bearer {inspectorate}"}
     await load(port=GATEWAY_PORT, path=path, headers=through_gateway, requests=200, concurrency=4)
     for _ in range(rounds):
-        identity = mint_identity_token(caller, private_key=identity_key, request_id="bench")
+        identity = mint_identity_token(
+            caller,
+            private_key=identity_key,
+            service="plans",
+            binding=request_binding("GET", path.encode(), b""),
+        )
         for name, port, headers in (
             ("direct", PLANS_PORT, {IDENTITY_HEADER: identity}),
             ("gateway", GATEWAY_PORT, through_gateway),

@@ -27,7 +27,13 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from rawload import load
 
 from devstack.keys import ensure_keys
-from servicekit.access import IDENTITY_HEADER, Identity, Role, mint_identity_token
+from servicekit.access import (
+    IDENTITY_HEADER,
+    Identity,
+    Role,
+    mint_identity_token,
+    request_binding,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ["ha long", "phuong", "xa muong", "dac khu", "thanh pho", "hong gai", "nghe", "an"]
@@ -49,14 +55,18 @@ def run(command: list[str], env: dict[str, str]) -> str:
 async def search(port: int, keys: Path, requests: int, concurrency: int) -> None:
     """Send the searches and print the figures."""
     key = load_pem_private_key((keys / "identity-private.pem").read_bytes(), None)
-    token = mint_identity_token(
-        Identity(subject="bench", role=Role.INSPECTORATE), private_key=key, request_id="bench"
-    )
-    headers = {IDENTITY_HEADER: token}
+    caller = Identity(subject="bench", role=Role.INSPECTORATE)
     latencies: list[float] = []
     seconds = 0.0
     for query in QUERIES:
         path = f"/api/v1/plans/units?q={quote(query)}&limit=50"
+        token = mint_identity_token(
+            caller,
+            private_key=key,
+            service="plans",
+            binding=request_binding("GET", path.encode(), b""),
+        )
+        headers = {IDENTITY_HEADER: token}
         found, took = await load(
             port=port,
             path=path,

@@ -28,7 +28,7 @@ async def test_submit_and_read_rating(feedback: AppClient) -> None:
     rating = response.json()
     assert rating["comment"] == "Cán bộ hướng dẫn tận tình"
     assert rating["submitted_at"].endswith("+07:00")
-    read = await feedback.get(response.headers["location"], headers=as_(Role.INSPECTORATE))
+    read = await feedback.get(response.headers["location"], auth=as_(Role.INSPECTORATE))
     assert read.json() == rating
     # Ratings may carry personal data: the citizen's own public caller cannot read them back.
     assert (await feedback.get(response.headers["location"])).status_code == 403

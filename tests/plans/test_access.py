@@ -2,14 +2,19 @@
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from servicekit.access import IDENTITY_HEADER, Role, mint_identity_token
+from servicekit.access import IDENTITY_HEADER, Role
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER, create_unit_body
-from tests.support.identity import as_, caller
+from tests.support.identity import As, as_, caller
+
+
+class NoAuth(httpx.Auth):
+    """Sends the request as given, without the identity the test client adds."""
 
 
 @pytest.fixture
@@ -27,22 +32,43 @@ async def register(plans: AppClient, **fields: object) -> dict[str, object]:
 
 
 async def test_requests_without_a_gateway_identity_are_401(plans: AppClient) -> None:
-    response = await plans.get("/api/v1/plans/units", headers={IDENTITY_HEADER: ""})
+    response = await plans.get("/api/v1/plans/units", auth=NoAuth())
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
-    forged = mint_identity_token(
-        caller(Role.ADMIN), private_key=ed25519.Ed25519PrivateKey.generate(), request_id="x"
-    )
-    response = await plans.post(
-        "/api/v1/plans/units", json=create_unit_body(), headers={IDENTITY_HEADER: forged}
-    )
+    forged = As(caller(Role.ADMIN), key=ed25519.Ed25519PrivateKey.generate())
+    response = await plans.post("/api/v1/plans/units", json=create_unit_body(), auth=forged)
     assert response.status_code == 401
+
+
+async def test_an_identity_token_works_only_for_the_request_it_was_made_for(
+    plans: AppClient,
+) -> None:
+    body = create_unit_body()
+    signed = plans.build_request("GET", "/api/v1/plans/units")
+    token = next(as_(Role.ADMIN).auth_flow(signed)).headers[IDENTITY_HEADER]
+    for method, path, payload in (
+        ("POST", "/api/v1/plans/units", body),
+        ("GET", "/api/v1/plans/units?level=province", None),
+    ):
+        response = await plans.request(
+            method, path, json=payload, headers={IDENTITY_HEADER: token}, auth=NoAuth()
+        )
+        assert response.status_code == 401, (method, path)
+    for service in ("visits", "reporting"):
+        other = plans.build_request("GET", f"/api/v1/{service}/units")
+        foreign = next(as_(Role.ADMIN).auth_flow(other)).headers[IDENTITY_HEADER]
+        response = await plans.get(
+            "/api/v1/plans/units", headers={IDENTITY_HEADER: foreign}, auth=NoAuth()
+        )
+        assert response.status_code == 401
+    same = await plans.get("/api/v1/plans/units", headers={IDENTITY_HEADER: token}, auth=NoAuth())
+    assert same.status_code == 200
 
 
 async def test_only_admin_registers_units(plans: AppClient) -> None:
     for role in (Role.INSPECTORATE, Role.UNIT_HEAD, Role.PUBLIC, Role.PROVINCIAL_SYSTEM):
         response = await plans.post(
-            "/api/v1/plans/units", json=create_unit_body(), headers=as_(role, "22")
+            "/api/v1/plans/units", json=create_unit_body(), auth=as_(role, "22")
         )
         assert response.status_code == 403, role
     listed = await plans.get("/api/v1/plans/units")
@@ -56,24 +82,22 @@ async def test_unit_staff_see_only_their_unit_and_beneath(plans: AppClient) -> N
     other = await register(plans, code="S40", level="province", valid_to=None)
 
     staff = as_(Role.UNIT_STAFF, "S6688")
-    listed = await plans.get("/api/v1/plans/units", headers=staff)
+    listed = await plans.get("/api/v1/plans/units", auth=staff)
     assert {u["id"] for u in listed.json()["items"]} == {ward["id"], office["id"]}
-    assert (
-        await plans.get(f"/api/v1/plans/units/{office['id']}", headers=staff)
-    ).status_code == 200
+    assert (await plans.get(f"/api/v1/plans/units/{office['id']}", auth=staff)).status_code == 200
     for outside in (province, other):
-        response = await plans.get(f"/api/v1/plans/units/{outside['id']}", headers=staff)
-        assert response.status_code == 403
+        response = await plans.get(f"/api/v1/plans/units/{outside['id']}", auth=staff)
+        assert response.status_code == 404
         assert outside["code"] not in response.text
     head = as_(Role.UNIT_HEAD, "S22")
-    listed = await plans.get("/api/v1/plans/units", params={"limit": 500}, headers=head)
+    listed = await plans.get("/api/v1/plans/units", params={"limit": 500}, auth=head)
     assert {u["id"] for u in listed.json()["items"]} == {province["id"], ward["id"], office["id"]}
-    inspectorate = await plans.get("/api/v1/plans/units", headers=as_(Role.INSPECTORATE))
+    inspectorate = await plans.get("/api/v1/plans/units", auth=as_(Role.INSPECTORATE))
     assert len(inspectorate.json()["items"]) == 4
 
 
 async def test_unit_staff_without_a_known_unit_see_nothing(plans: AppClient) -> None:
     await register(plans)
     for unit in ("NOPE", None):
-        listed = await plans.get("/api/v1/plans/units", headers=as_(Role.UNIT_STAFF, unit))
+        listed = await plans.get("/api/v1/plans/units", auth=as_(Role.UNIT_STAFF, unit))
         assert listed.json()["items"] == []

@@ -57,7 +57,7 @@ async def test_writes_refusals_and_personal_reads_are_recorded(
         refused = await plans.post(
             "/api/v1/plans/units",
             json=create_unit_body(),
-            headers=as_(Role.UNIT_STAFF, "22"),
+            auth=as_(Role.UNIT_STAFF, "22"),
         )
         assert refused.status_code == 403
         assert (await plans.get("/api/v1/plans/units")).status_code == 200
@@ -65,7 +65,7 @@ async def test_writes_refusals_and_personal_reads_are_recorded(
         rating = await feedback.post(
             "/api/v1/citizen-feedback/ratings", json=create_rating_body(str(uuid.uuid4()))
         )
-        read = await feedback.get(rating.headers["location"], headers=as_(Role.INSPECTORATE))
+        read = await feedback.get(rating.headers["location"], auth=as_(Role.INSPECTORATE))
         assert read.status_code == 200
 
         entries = [
@@ -101,9 +101,7 @@ async def test_only_the_inspectorate_reads_the_audit_trail(database: DatabaseFac
     app = build_app("reporting", database_url=await database("reporting"), bootstrap="127.0.0.1:1")
     async with serve(app) as reporting:
         for role in (Role.ADMIN, Role.INSPECTOR, Role.UNIT_HEAD):
-            response = await reporting.get(
-                "/api/v1/reporting/audit-entries", headers=as_(role, "22")
-            )
+            response = await reporting.get("/api/v1/reporting/audit-entries", auth=as_(role, "22"))
             assert response.status_code == 403, role
         assert (await reporting.get("/api/v1/reporting/audit-entries")).status_code == 200
 

@@ -56,9 +56,9 @@ async def test_same_key_with_another_body_is_422(plans: AppClient) -> None:
 
 async def test_a_key_still_in_progress_is_409(plans: AppClient) -> None:
     body = create_unit_body()
-    headers = as_(Role.ADMIN)
+    admin = as_(Role.ADMIN)
     first = await plans.post(
-        "/api/v1/plans/units", json=body, headers=headers | {"Idempotency-Key": "k-2"}
+        "/api/v1/plans/units", json=body, headers={"Idempotency-Key": "k-2"}, auth=admin
     )
     assert first.status_code == 201
     # As if a duplicate arrived while the first was still running.
@@ -66,7 +66,7 @@ async def test_a_key_still_in_progress_is_409(plans: AppClient) -> None:
         (record,) = (await session.scalars(select(IdempotencyRecord))).all()
         record.status = None
     again = await plans.post(
-        "/api/v1/plans/units", json=body, headers=headers | {"Idempotency-Key": "k-2"}
+        "/api/v1/plans/units", json=body, headers={"Idempotency-Key": "k-2"}, auth=admin
     )
     assert again.status_code == 409
     assert await events(plans) == 1
@@ -76,7 +76,7 @@ async def test_keys_belong_to_their_caller_and_expire(plans: AppClient) -> None:
     key = {"Idempotency-Key": "shared-key"}
     mine = await plans.post("/api/v1/plans/units", json=create_unit_body(), headers=key)
     theirs = await plans.post(
-        "/api/v1/plans/units", json=create_unit_body(), headers=key | as_(Role.ADMIN)
+        "/api/v1/plans/units", json=create_unit_body(), headers=key, auth=as_(Role.ADMIN)
     )
     assert (mine.status_code, theirs.status_code) == (201, 201)
     assert mine.json()["id"] != theirs.json()["id"]

@@ -52,10 +52,8 @@ def build_app(service: str, *, database_url: str, bootstrap: str, **overrides: A
 class AppClient(httpx.AsyncClient):
     """An HTTP client bound to an in-process app, which the test can also inspect."""
 
-    def __init__(self, app: FastAPI, headers: dict[str, str]) -> None:
-        super().__init__(
-            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
-        )
+    def __init__(self, app: FastAPI, auth: httpx.Auth) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://test", auth=auth)
         self.app = app
 
 

@@ -1,11 +1,19 @@
 """Callers for tests: identity tokens as the gateway signs them, with a key made per run."""
 
 import uuid
+from collections.abc import Generator
 
+import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from servicekit.access import IDENTITY_HEADER, Identity, Role, mint_identity_token
+from servicekit.access import (
+    IDENTITY_HEADER,
+    Identity,
+    Role,
+    mint_identity_token,
+    request_binding,
+)
 
 PRIVATE_KEY = ed25519.Ed25519PrivateKey.generate()
 PUBLIC_PEM = (
@@ -20,7 +28,26 @@ def caller(role: Role, unit: str | None = None) -> Identity:
     return Identity(subject=f"{role.value}-{uuid.uuid4().hex[:6]}", role=role, unit_code=unit)
 
 
-def as_(role: Role, unit: str | None = None) -> dict[str, str]:
-    """Return the headers the gateway would add for a caller with that role."""
-    token = mint_identity_token(caller(role, unit), private_key=PRIVATE_KEY, request_id="test")
-    return {IDENTITY_HEADER: token}
+class As(httpx.Auth):
+    """Signs each request for one caller, bound to that request, as the gateway does."""
+
+    requires_request_body = True
+
+    def __init__(self, identity: Identity, key: ed25519.Ed25519PrivateKey = PRIVATE_KEY) -> None:
+        self.identity = identity
+        self.key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        service = request.url.path.split("/")[3] if request.url.path.startswith("/api/") else ""
+        request.headers[IDENTITY_HEADER] = mint_identity_token(
+            self.identity,
+            private_key=self.key,
+            service=service,
+            binding=request_binding(request.method, request.url.raw_path, request.content),
+        )
+        yield request
+
+
+def as_(role: Role, unit: str | None = None) -> As:
+    """Return the auth of a caller with that role: pass it as `auth=`."""
+    return As(caller(role, unit))

@@ -46,13 +46,15 @@ class BearerVerifier:
         self._keys = {str(k.key_id): k for k in keys}
         self._fetched_at = time.monotonic()
 
-    async def _key(self, kid: str | None) -> jwt.PyJWK:
+    async def _key(self, kid: str) -> jwt.PyJWK:
         age = time.monotonic() - self._fetched_at
         # Refresh on expiry, or once a minute at most when a token names an unknown key.
         if age > self.settings.oidc_jwks_cache_s or (kid not in self._keys and age > 60):
             try:
                 await self._load()
             except (httpx.HTTPError, OSError, ValueError, jwt.PyJWKSetError) as exc:
+                # Keep the old keys and wait a minute before asking again.
+                self._fetched_at = time.monotonic() - self.settings.oidc_jwks_cache_s + 60
                 log.warning("could not load the identity provider's keys: %r", exc)
         if kid not in self._keys:
             raise Unauthenticated("The token was not signed by a known key.")
@@ -63,12 +65,15 @@ class BearerVerifier:
         s = self.settings
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
+        except jwt.InvalidTokenError:
             raise Unauthenticated("The bearer token is malformed.") from None
         # The algorithm comes from settings; a token cannot choose it (no "none", no HS*).
         if header.get("alg") not in s.oidc_algorithms:
             raise Unauthenticated("The token's algorithm is not accepted.")
-        key = await self._key(header.get("kid"))
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise Unauthenticated("The token names no signing key.")
+        key = await self._key(kid)
         try:
             claims = jwt.decode(
                 token,
@@ -90,6 +95,8 @@ class BearerVerifier:
         except ValueError:
             raise Unauthenticated("The token carries no CongVu role.") from None
         unit = claims.get(s.oidc_unit_claim)
+        if unit is not None and not isinstance(unit, str):
+            raise Unauthenticated("The token's unit is not valid.")
         if role not in PERSON_ROLES or (role in UNIT_SCOPED and not unit):
             raise Unauthenticated("The token's role or unit is not valid.")
         return Identity(subject=str(claims["sub"]), role=role, unit_code=unit)
@@ -101,9 +108,9 @@ def parse_signature(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
+        if name == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             timestamp = int(value)
-        elif name == "v1" and value:
+        elif name == "v1" and value.isascii() and len(value) <= 128:
             signatures.append(value.lower())
     if timestamp is None or not signatures:
         raise Unauthenticated("CongVu-Signature must be t=<unix time>,v1=<hex>.")

@@ -103,6 +103,7 @@ SECURITY_SCHEMES: dict[str, Any] = {
     },
 }
 AUTH_RESPONSES = {
+    "400": "Nội dung yêu cầu không đọc được (không phải JSON hợp lệ).",
     "401": "Chưa xác thực: thiếu hoặc sai thông tin đăng nhập.",
     "403": "Vai trò hoặc đơn vị của bạn không được phép.",
     "413": "Nội dung yêu cầu quá lớn.",
@@ -161,7 +162,7 @@ def _describe_access(document: dict[str, Any]) -> None:
         for status, text in AUTH_RESPONSES.items():
             if status == "401" and operation.public:
                 continue
-            if status == "413" and "requestBody" not in item:
+            if status in ("400", "413") and "requestBody" not in item:
                 continue
             item.setdefault("responses", {}).setdefault(
                 status,

@@ -20,6 +20,8 @@ from servicekit.access import (
     Unauthenticated,
     find_operation,
     mint_identity_token,
+    request_binding,
+    request_target,
 )
 from servicekit.errors import DomainError, problem_response
 from servicekit.requestid import HEADER as REQUEST_ID_HEADER
@@ -123,6 +125,8 @@ def _safe_path(raw_path: bytes) -> bool:
         decoded = unquote(segment)
         if decoded in (".", "..") or any(c in decoded for c in "/?#\\"):
             return False
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+            return False
     return True
 
 
@@ -211,7 +215,7 @@ async def forward(service: str, path: str, request: Request) -> Response:
     """Authenticate, authorise and limit the caller, then stream the service's answer back."""
     state: GatewayState = request.app.state.gateway
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
-    found = find_operation(request.method, request.url.path)
+    found = find_operation(request.method, request.scope["path"])
     if service not in state.clients or not _safe_path(raw_path) or found is None:
         raise NoSuchResource("No such resource.")
     name, operation = found
@@ -222,12 +226,15 @@ async def forward(service: str, path: str, request: Request) -> Response:
             raise Unauthenticated("Sign in to do this.")
         return problem_response(request, status=403, detail="Your role may not do this.")
     await _check_limits(request, state, name, operation, caller)
+    target = request_target(request.scope)
     identity_token = mint_identity_token(
-        caller, private_key=state.identity_key, request_id=current_request_id.get() or ""
+        caller,
+        private_key=state.identity_key,
+        service=service,
+        binding=request_binding(request.method, target, body),
     )
-    query: bytes = request.scope.get("query_string", b"")
     client = state.clients[service]
-    url = client.base_url.copy_with(raw_path=raw_path + (b"?" + query if query else b""))
+    url = client.base_url.copy_with(raw_path=target)
     upstream_request = client.build_request(
         request.method, url, content=body, headers=_forward_headers(request, identity_token)
     )

@@ -6,8 +6,11 @@ with the gateway's Ed25519 key (`CongVu-Identity` header). Services verify it wi
 public key, so a header set by anyone else is refused. Both check the same POLICY.
 """
 
+import hashlib
+import hmac
 import re
-from collections.abc import Callable, Coroutine
+import uuid
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -127,7 +130,7 @@ POLICY: dict[str, Operation] = {
 def find_operation(method: str, path: str) -> tuple[str, Operation] | None:
     """Return the operation a request is for, or None if the API has no such operation."""
     for name, operation in POLICY.items():
-        if operation.method == method and operation.pattern().match(path):
+        if operation.method == method and operation.pattern().fullmatch(path):
             return name, operation
     return None
 
@@ -147,35 +150,58 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
-def mint_identity_token(identity: Identity, *, private_key: Any, request_id: str) -> str:
-    """Sign `identity` for the services (the gateway's job)."""
+def request_binding(method: str, target: bytes, body: bytes) -> str:
+    """Return the digest that ties an identity token to one request: method, path, body."""
+    digest = hashlib.sha256()
+    for part in (method.encode(), target, body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def request_target(scope: Mapping[str, Any]) -> bytes:
+    """Return the raw path and query of an ASGI request, as the gateway forwarded them."""
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope.get("query_string", b"")
+    return raw_path + (b"?" + query if query else b"")
+
+
+def mint_identity_token(identity: Identity, *, private_key: Any, service: str, binding: str) -> str:
+    """Sign `identity` for one request to one service (the gateway's job).
+
+    Bound to the service and the request, a token seen in transit cannot be used for
+    another request or at another service.
+    """
     now = utcnow()
     claims = {
         "iss": IDENTITY_ISSUER,
-        "aud": IDENTITY_AUDIENCE,
+        "aud": f"{IDENTITY_AUDIENCE}:{service}",
         "sub": identity.subject,
         "role": identity.role.value,
         "unit": identity.unit_code,
         "client": identity.client_id,
+        "req": binding,
         "iat": now,
         "exp": now + IDENTITY_TTL,
-        "jti": request_id,
+        "jti": str(uuid.uuid4()),
     }
     return jwt.encode(claims, private_key, algorithm=IDENTITY_ALGORITHM)
 
 
-def verify_identity_token(token: str, *, public_key: Any) -> Identity:
-    """Return the identity in a token the gateway signed; raise Unauthenticated otherwise."""
+def verify_identity_token(token: str, *, public_key: Any, service: str, binding: str) -> Identity:
+    """Return the identity in a token the gateway signed for this request to this service."""
     try:
         claims = jwt.decode(
             token,
             public_key,
             algorithms=[IDENTITY_ALGORITHM],
-            audience=IDENTITY_AUDIENCE,
+            audience=f"{IDENTITY_AUDIENCE}:{service}",
             issuer=IDENTITY_ISSUER,
-            leeway=5,
-            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            leeway=2,
+            options={"require": ["exp", "iat", "sub", "iss", "aud", "req"]},
         )
+        if not hmac.compare_digest(str(claims["req"]), binding):
+            raise Unauthenticated("The caller's identity was issued for another request.")
         return Identity(
             subject=claims["sub"],
             role=Role(claims["role"]),
@@ -186,11 +212,17 @@ def verify_identity_token(token: str, *, public_key: Any) -> Identity:
         raise Unauthenticated("The caller's identity could not be verified.") from None
 
 
-def _identity(request: Request) -> Identity:
+async def _identity(request: Request) -> Identity:
     token = request.headers.get(IDENTITY_HEADER)
     if not token:
         raise Unauthenticated("Requests reach services only through the gateway.")
-    return verify_identity_token(token, public_key=request.app.state.identity_public_key)
+    binding = request_binding(request.method, request_target(request.scope), await request.body())
+    return verify_identity_token(
+        token,
+        public_key=request.app.state.identity_public_key,
+        service=request.app.state.settings.service_name,
+        binding=binding,
+    )
 
 
 def allow(operation: str) -> Callable[[Request], Coroutine[Any, Any, Identity]]:
@@ -198,7 +230,7 @@ def allow(operation: str) -> Callable[[Request], Coroutine[Any, Any, Identity]]:
     roles = POLICY[operation].roles
 
     async def dependency(request: Request) -> Identity:
-        identity = _identity(request)
+        identity = await _identity(request)
         request.state.caller = identity
         if identity.role not in roles:
             raise Forbidden("Your role may not do this.")

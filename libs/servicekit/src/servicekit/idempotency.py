@@ -20,7 +20,14 @@ from sqlmodel import Field, SQLModel, col, delete
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit.access import IDENTITY_HEADER, Unauthenticated, verify_identity_token
+from servicekit.access import (
+    IDENTITY_HEADER,
+    Role,
+    Unauthenticated,
+    request_binding,
+    request_target,
+    verify_identity_token,
+)
 from servicekit.errors import FieldError, problem_response
 from servicekit.sqltypes import UTCDateTime
 from servicekit.times import utcnow
@@ -28,6 +35,7 @@ from servicekit.times import utcnow
 HEADER = "idempotency-key"
 KEEP = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+PURGE_EVERY = 500
 _REPLAYED_HEADERS = ("content-type", "location", "etag")
 
 
@@ -51,6 +59,14 @@ class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, *, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.app = app
         self.sessionmaker = sessionmaker
+        self._claims = 0
+
+    async def _purge(self) -> None:
+        """Delete keys older than 24 hours, so the table stays small."""
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < utcnow() - KEEP)
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
@@ -66,11 +82,11 @@ class IdempotencyMiddleware:
             )
             await response(scope, receive, send)
             return
-        owner = self._owner(scope, headers)
-        if owner is None:  # no verified caller: the route answers 401 itself
-            await self.app(scope, receive, send)
-            return
         body = await _read_body(receive)
+        owner = self._owner(scope, headers, body)
+        if owner is None:  # no verified caller: the route answers 401 itself
+            await self._run(scope, body, send)
+            return
         digest = hashlib.sha256(
             json.dumps([scope["method"], scope["path"], body.hex()]).encode()
         ).hexdigest()
@@ -81,18 +97,30 @@ class IdempotencyMiddleware:
         captured = await self._run(scope, body, send)
         await self._finish(owner, key, captured)
 
-    def _owner(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+    def _owner(self, scope: Scope, headers: dict[bytes, bytes], body: bytes) -> str | None:
         token = headers.get(IDENTITY_HEADER.encode(), b"").decode("latin-1")
+        state = scope["app"].state
         try:
             identity = verify_identity_token(
-                token, public_key=scope["app"].state.identity_public_key
+                token,
+                public_key=state.identity_public_key,
+                service=state.settings.service_name,
+                binding=request_binding(scope["method"], request_target(scope), body),
             )
         except Unauthenticated:
             return None
+        if identity.role is Role.PUBLIC:
+            # Citizens share one identity: their keys are told apart by the client address
+            # the gateway appended last (only the gateway reaches services).
+            forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
+            return f"public:{forwarded.rsplit(',', 1)[-1].strip() or 'unknown'}"
         return f"{identity.role.value}:{identity.subject}"
 
     async def _claim(self, owner: str, key: str, digest: str) -> "ASGIApp | None":
         """Claim the key; return the answer to send instead if it was claimed before."""
+        self._claims += 1
+        if self._claims % PURGE_EVERY == 1:
+            await self._purge()
         async with self.sessionmaker() as session, session.begin():
             record = await session.get(IdempotencyRecord, (owner, key))
             if record is not None and record.created_at < utcnow() - KEEP:

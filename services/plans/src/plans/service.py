@@ -11,7 +11,7 @@ from eventbus import outbox
 from plans.errors import UnitCodeTaken, UnitNotFound
 from plans.models import Unit
 from plans.schemas import UnitCreate, UnitUpdate
-from servicekit.access import Forbidden, Identity
+from servicekit.access import Identity
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
 from servicekit.text import fold
@@ -125,7 +125,8 @@ async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Identit
     if unit is None:
         raise UnitNotFound(f"No unit has id {unit_id}.")
     if caller.unit_scoped and unit.id not in await unit_scope(session, code=caller.unit_code):
-        raise Forbidden("This unit is outside your unit.")
+        # Not found rather than forbidden: a unit role learns nothing outside its unit.
+        raise UnitNotFound(f"No unit has id {unit_id}.")
     return unit
 
 

@@ -10,7 +10,7 @@ from reporting.errors import UnitNotReported
 from reporting.labels import UNIT_LEVELS
 from reporting.models import AuditEntry, UnitScore
 from reporting.schemas import UnitScorecard
-from servicekit.access import Forbidden, Identity
+from servicekit.access import Identity
 from servicekit.pagination import SortOrder, page_by_id
 
 SCORECARD_SORTABLE = {
@@ -57,7 +57,8 @@ async def get_scorecard(
     if score is None:
         raise UnitNotReported(f"Reports have nothing about unit {unit_id} yet.")
     if caller.unit_scoped and unit_id not in await unit_scope(session, code=caller.unit_code):
-        raise Forbidden("This unit is outside your unit.")
+        # Not found rather than forbidden: a unit role learns nothing outside its unit.
+        raise UnitNotReported(f"Reports have nothing about unit {unit_id} yet.")
     return scorecard(score)
 
 
