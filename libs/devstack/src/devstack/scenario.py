@@ -27,7 +27,7 @@ BEFORE_2025 = "2025-06-30"
 SINCE_2025 = "2025-07-01"
 
 UNITS: tuple[DemoUnit, ...] = (
-    DemoUnit("40", "Tỉnh Nghệ An", "province"),
+    DemoUnit("40", "Nghệ An", "province"),
     DemoUnit(
         "DEMO-NA-KY-SON",
         "Huyện Kỳ Sơn",
@@ -101,7 +101,7 @@ UNITS: tuple[DemoUnit, ...] = (
             ),
         ),
     ),
-    DemoUnit("22", "Tỉnh Quảng Ninh", "province"),
+    DemoUnit("22", "Quảng Ninh", "province"),
     DemoUnit(
         "06688",
         "Phường Hạ Long",
