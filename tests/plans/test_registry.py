@@ -150,3 +150,25 @@ def test_the_import_command_is_safe_to_rerun(tmp_path: object) -> None:
     second = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     assert "3355 registered, 0 updated, 0 unchanged" in first.stdout
     assert "0 registered, 0 updated, 3355 unchanged" in second.stdout
+
+
+async def test_staff_on_roll_by_category(registry: AppClient) -> None:
+    (ward,) = await find(registry, code="06688")
+    url = f"/api/v1/plans/units/{ward['id']}/staffing"
+    assert (await registry.get(url)).status_code == 404
+    on_roll = {"civil_servant": 22, "cadre": 9, "non_professional": 11}
+    recorded = await registry.put(url, json={"as_of": "2026-02-23", "on_roll": on_roll})
+    assert recorded.status_code == 200, recorded.text
+    read = (await registry.get(url)).json()
+    assert (read["on_roll"], read["total"], read["as_of"]) == (on_roll, 42, "2026-02-23")
+    replaced = await registry.put(url, json={"as_of": "2026-03-01", "on_roll": {"cadre": 10}})
+    assert replaced.json()["total"] == 10
+    assert (await registry.get(url)).json()["on_roll"] == {"cadre": 10}
+    assert await events(registry, "vn.congvu.plans.unit.staffing-recorded.v1") == 2
+    for bad in ({"as_of": "2026-03-01", "on_roll": {"soldier": 1}}, {"on_roll": {"cadre": -1}}):
+        assert (await registry.put(url, json=bad)).status_code == 422
+    head = as_(Role.UNIT_HEAD, "06688")
+    assert (await registry.get(url, auth=head)).status_code == 200
+    assert (
+        await registry.put(url, json={"as_of": "2026-03-01", "on_roll": {}}, auth=head)
+    ).status_code == 403

@@ -3,7 +3,7 @@
 from contracts.audit import AuditRecorded
 from contracts.base import Event
 from contracts.feedback import RatingSubmitted
-from contracts.plans import UnitChanged, UnitRegistered
+from contracts.plans import StaffingRecorded, UnitChanged, UnitRegistered
 from contracts.registry import EVENT_TYPES, TOPICS, event_class
 from contracts.visits import VisitStarted
 
@@ -13,6 +13,7 @@ __all__ = [
     "AuditRecorded",
     "Event",
     "RatingSubmitted",
+    "StaffingRecorded",
     "UnitChanged",
     "UnitRegistered",
     "VisitStarted",

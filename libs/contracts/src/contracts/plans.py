@@ -45,6 +45,23 @@ class UnitRegistered(Event):
     valid_to: date | None = None
 
 
+StaffCategory = Literal["cadre", "civil_servant", "public_employee", "contract", "non_professional"]
+
+
+class StaffingRecorded(Event):
+    """How many people a unit has on its roll, by category, as of a date."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.unit.staffing-recorded.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "unit_id"
+    summary: ClassVar[str] = "A unit's staff on roll by category, as of a date."
+
+    unit_id: UUID
+    as_of: date
+    on_roll: dict[StaffCategory, int]
+    recorded_at: AwareDatetime
+
+
 class UnitChanged(Event):
     """A unit's registry entry changed: renamed, moved, closed, or merged into a successor."""
 

@@ -4,12 +4,19 @@ from contracts import topics
 from contracts.audit import AuditRecorded
 from contracts.base import Event
 from contracts.feedback import RatingSubmitted
-from contracts.plans import UnitChanged, UnitRegistered
+from contracts.plans import StaffingRecorded, UnitChanged, UnitRegistered
 from contracts.visits import VisitStarted
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
-    for cls in (UnitRegistered, UnitChanged, VisitStarted, RatingSubmitted, AuditRecorded)
+    for cls in (
+        UnitRegistered,
+        UnitChanged,
+        StaffingRecorded,
+        VisitStarted,
+        RatingSubmitted,
+        AuditRecorded,
+    )
 }
 
 TOPICS: tuple[str, ...] = (

@@ -99,6 +99,10 @@ POLICY: dict[str, Operation] = {
     "plans.units.update": Operation(
         "PATCH", "/api/v1/plans/units/{unit_id}", frozenset({Role.ADMIN})
     ),
+    "plans.units.staffing.read": Operation("GET", "/api/v1/plans/units/{unit_id}/staffing", PEOPLE),
+    "plans.units.staffing.record": Operation(
+        "PUT", "/api/v1/plans/units/{unit_id}/staffing", frozenset({Role.ADMIN})
+    ),
     "plans.units.sub_units": Operation("GET", "/api/v1/plans/units/{unit_id}/sub-units", PEOPLE),
     "visits.visits.start": Operation(
         "POST", "/api/v1/visits/visits", frozenset({Role.TEAM_LEADER, Role.INSPECTOR})

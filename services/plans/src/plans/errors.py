@@ -13,3 +13,9 @@ class UnitCodeTaken(Conflict):
     """Another unit already has that official code."""
 
     title = "Unit code already registered"
+
+
+class StaffingNotRecorded(NotFound):
+    """The unit's staff on roll was never recorded."""
+
+    title = "Staffing not recorded"

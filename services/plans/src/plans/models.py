@@ -10,6 +10,18 @@ from uuid6 import uuid7
 from servicekit.sqltypes import UTCDateTime
 
 
+class UnitStaffing(SQLModel, table=True):
+    """People on a unit's roll in one category, as of a date."""
+
+    __tablename__ = "unit_staffing"
+
+    unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
+    category: str = Field(sa_column=sa.Column(sa.String(30), primary_key=True))
+    on_roll: int
+    as_of: date
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
 class Unit(SQLModel, table=True):
     """An organisation unit: province, commune/ward, pre-2025 district, agency or office."""
 

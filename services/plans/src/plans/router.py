@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from contracts.plans import UnitLevel
 from plans import service
-from plans.schemas import UnitCreate, UnitRead, UnitUpdate
+from plans.schemas import Staffing, StaffingRead, UnitCreate, UnitRead, UnitUpdate
 from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
@@ -92,6 +92,40 @@ async def update_unit(
     )
     response.headers["ETag"] = etag_of(read)
     return read
+
+
+@router.get(
+    "/units/{unit_id}/staffing",
+    summary="A unit's staff on roll",
+    description="Biên chế của đơn vị theo loại (cán bộ, công chức, viên chức…).",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_staffing(
+    unit_id: uuid.UUID,
+    session: SessionDep,
+    caller: Annotated[Identity, Depends(allow("plans.units.staffing.read"))],
+) -> StaffingRead:
+    unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
+    return await service.get_staffing(session, unit=unit)
+
+
+@router.put(
+    "/units/{unit_id}/staffing",
+    summary="Record a unit's staff on roll",
+    description=(
+        "Ghi nhận biên chế của đơn vị tính đến một ngày; thay cho số liệu trước đó."
+        " Đoàn kiểm tra đối chiếu số có mặt với số này khi điểm danh."
+    ),
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+async def record_staffing(
+    unit_id: uuid.UUID,
+    body: Staffing,
+    session: SessionDep,
+    caller: Annotated[Identity, Depends(allow("plans.units.staffing.record"))],
+) -> StaffingRead:
+    unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
+    return await service.record_staffing(session, unit=unit, data=body)
 
 
 @router.get(

@@ -2,10 +2,11 @@
 
 import uuid
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.plans import UnitKind, UnitLevel
+from contracts.plans import StaffCategory, UnitKind, UnitLevel
 from servicekit.text import NfcText
 from servicekit.times import VnDatetime
 
@@ -63,6 +64,31 @@ class UnitUpdate(BaseModel):
     )
     valid_from: date | None = None
     valid_to: date | None = None
+
+
+class Staffing(BaseModel):
+    """Biên chế: số người trong danh sách của đơn vị theo loại, tính đến một ngày."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"as_of": "2021-02-22", "on_roll": {"civil_servant": 40}}]},
+    )
+
+    as_of: date = Field(description="Tính đến ngày")
+    on_roll: dict[StaffCategory, Annotated[int, Field(ge=0, le=100_000)]] = Field(
+        description=(
+            "cadre: cán bộ; civil_servant: công chức; public_employee: viên chức;"
+            " contract: hợp đồng lao động; non_professional: người hoạt động không"
+            " chuyên trách cấp xã"
+        ),
+    )
+
+
+class StaffingRead(Staffing):
+    """A unit's staff on roll."""
+
+    unit_id: uuid.UUID
+    total: int = Field(description="Tổng số")
 
 
 class UnitRead(UnitBase):

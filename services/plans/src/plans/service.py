@@ -4,13 +4,13 @@ import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 
-from contracts import UnitChanged, UnitRegistered
+from contracts import StaffingRecorded, UnitChanged, UnitRegistered
 from eventbus import outbox
-from plans.errors import UnitCodeTaken, UnitNotFound
-from plans.models import Unit
-from plans.schemas import UnitCreate, UnitUpdate
+from plans.errors import StaffingNotRecorded, UnitCodeTaken, UnitNotFound
+from plans.models import Unit, UnitStaffing
+from plans.schemas import Staffing, StaffingRead, UnitCreate, UnitUpdate
 from servicekit.access import Identity
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
@@ -102,6 +102,44 @@ async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) ->
     unit.updated_at = utcnow()
     outbox.add(session, changed_event(unit), source=SOURCE)
     return unit
+
+
+async def get_staffing(session: AsyncSession, *, unit: Unit) -> StaffingRead:
+    """Return the unit's staff on roll."""
+    rows = (
+        await session.scalars(select(UnitStaffing).where(col(UnitStaffing.unit_id) == unit.id))
+    ).all()
+    if not rows:
+        raise StaffingNotRecorded(f"No staff on roll has been recorded for unit {unit.id}.")
+    on_roll = {row.category: row.on_roll for row in rows}
+    return StaffingRead.model_validate(
+        {
+            "unit_id": unit.id,
+            "as_of": rows[0].as_of,
+            "on_roll": on_roll,
+            "total": sum(on_roll.values()),
+        }
+    )
+
+
+async def record_staffing(session: AsyncSession, *, unit: Unit, data: Staffing) -> StaffingRead:
+    """Replace the unit's staff on roll and announce it."""
+    await session.execute(delete(UnitStaffing).where(col(UnitStaffing.unit_id) == unit.id))
+    now = utcnow()
+    for category, count in data.on_roll.items():
+        session.add(
+            UnitStaffing(
+                unit_id=unit.id, category=category, on_roll=count, as_of=data.as_of, updated_at=now
+            )
+        )
+    outbox.add(
+        session,
+        StaffingRecorded(unit_id=unit.id, as_of=data.as_of, on_roll=data.on_roll, recorded_at=now),
+        source=SOURCE,
+    )
+    return StaffingRead(
+        unit_id=unit.id, as_of=data.as_of, on_roll=data.on_roll, total=sum(data.on_roll.values())
+    )
 
 
 async def _descendants(session: AsyncSession, unit_id: uuid.UUID) -> set[uuid.UUID]:
