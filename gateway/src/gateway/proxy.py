@@ -23,7 +23,7 @@ from servicekit.access import (
     request_binding,
     request_target,
 )
-from servicekit.errors import DomainError, problem_response
+from servicekit.errors import DomainError, NotFound, problem_response
 from servicekit.requestid import HEADER as REQUEST_ID_HEADER
 from servicekit.requestid import current_request_id
 
@@ -84,13 +84,6 @@ class UpstreamUnavailable(DomainError):
 
     status_code = 503
     title = "Service Unavailable"
-
-
-class NoSuchResource(DomainError):
-    """No operation of the API matches."""
-
-    status_code = 404
-    title = "Not Found"
 
 
 class GatewayTimeout(DomainError):
@@ -217,7 +210,7 @@ async def forward(service: str, path: str, request: Request) -> Response:
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
     found = find_operation(request.method, request.scope["path"])
     if service not in state.clients or not _safe_path(raw_path) or found is None:
-        raise NoSuchResource("No such resource.")
+        raise NotFound("No such resource.")
     name, operation = found
     body = await _read_capped(request, state.settings.max_body_bytes)
     caller = await _authenticate(request, state, body)
