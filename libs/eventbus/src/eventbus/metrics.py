@@ -1,9 +1,8 @@
 """Prometheus metrics of the event bus."""
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter
 
 PUBLISHED = Counter("congvu_outbox_published_total", "Outbox rows published", ["source"])
-PENDING = Gauge("congvu_outbox_pending", "Outbox rows not yet published", ["source"])
 CONSUMED = Counter(
     "congvu_consumer_events_total",
     "Events read by a consumer, by outcome",

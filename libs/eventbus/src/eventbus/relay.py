@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy import delete, func, text, update
+from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
@@ -119,7 +119,6 @@ class OutboxRelay:
                 query = query.with_for_update(skip_locked=True)
             rows = list((await session.scalars(query)).all())
             if not rows:
-                metrics.PENDING.labels(self.name).set(0)
                 return 0
             sends = [
                 await self.producer.send(
@@ -136,15 +135,6 @@ class OutboxRelay:
                 row.published_at = now
         metrics.PUBLISHED.labels(self.name).inc(len(rows))
         return len(rows)
-
-    async def pending(self) -> int:
-        """Return how many outbox rows wait to be published."""
-        async with self.sessionmaker() as session:
-            count = await session.scalar(
-                select(func.count()).where(col(OutboxMessage.published_at).is_(None))
-            )
-        metrics.PENDING.labels(self.name).set(count or 0)
-        return count or 0
 
     async def prune(self) -> int:
         """Delete published rows older than the retention period; return how many."""

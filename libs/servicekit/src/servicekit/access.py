@@ -89,7 +89,7 @@ class Operation:
 
     def pattern(self) -> re.Pattern[str]:
         """Return a regex matching concrete paths of this operation's template."""
-        return re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(self.path)) + "$")
+        return re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(self.path)))
 
 
 POLICY: dict[str, Operation] = {
@@ -131,10 +131,14 @@ POLICY: dict[str, Operation] = {
 }
 
 
+# Compiled once: every request through the gateway and every audited call looks here.
+_MATCHERS = [(name, operation, operation.pattern()) for name, operation in POLICY.items()]
+
+
 def find_operation(method: str, path: str) -> tuple[str, Operation] | None:
     """Return the operation a request is for, or None if the API has no such operation."""
-    for name, operation in POLICY.items():
-        if operation.method == method and operation.pattern().fullmatch(path):
+    for name, operation, pattern in _MATCHERS:
+        if operation.method == method and pattern.fullmatch(path):
             return name, operation
     return None
 

@@ -142,19 +142,22 @@ async def record_staffing(session: AsyncSession, *, unit: Unit, data: Staffing) 
     )
 
 
-async def _descendants(session: AsyncSession, unit_id: uuid.UUID) -> set[uuid.UUID]:
-    root = select(Unit.id).where(col(Unit.id) == unit_id).cte("tree", recursive=True)
-    tree = root.union(select(Unit.id).join(root, col(Unit.parent_id) == root.c.id))
+async def _subtree(session: AsyncSession, root: Any) -> set[uuid.UUID]:
+    """Return the ids of the units matching `root` and of every unit beneath them."""
+    start = select(Unit.id).where(root).cte("subtree", recursive=True)
+    tree = start.union(select(Unit.id).join(start, col(Unit.parent_id) == start.c.id))
     return set((await session.scalars(select(tree.c.id))).all())
+
+
+async def _descendants(session: AsyncSession, unit_id: uuid.UUID) -> set[uuid.UUID]:
+    return await _subtree(session, col(Unit.id) == unit_id)
 
 
 async def unit_scope(session: AsyncSession, *, code: str | None) -> set[uuid.UUID]:
     """Return the ids of the unit with official `code` and of every unit beneath it."""
     if code is None:
         return set()
-    root = select(Unit.id).where(col(Unit.code) == code).cte("scope", recursive=True)
-    tree = root.union(select(Unit.id).join(root, col(Unit.parent_id) == root.c.id))
-    return set((await session.scalars(select(tree.c.id))).all())
+    return await _subtree(session, col(Unit.code) == code)
 
 
 async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Identity) -> Unit:
