@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # Where embedded mode keeps its SQLite databases.
 export VAR ?= var
 
-.PHONY: setup up migrate import-units keys token demo test test-postgres lint format asyncapi validate-deploy bench clean
+.PHONY: setup up migrate reference-data keys token demo test test-postgres lint format asyncapi validate-deploy bench clean
 
 setup: $(STAMP)
 
@@ -28,22 +28,24 @@ migrate: setup
 			$(BIN)/alembic -c services/$$s/alembic.ini upgrade head || exit 1; \
 	done
 
-# The official provinces and communes/wards into the plans database (safe to re-run).
-import-units: migrate
+# Reference data into the plans database (safe to re-run): the official provinces and
+# communes/wards, and the default checklist.
+reference-data: migrate
 	@DATABASE_URL=sqlite+aiosqlite:///$(VAR)/plans.db $(BIN)/python -m plans.registry_import
+	@DATABASE_URL=sqlite+aiosqlite:///$(VAR)/plans.db $(BIN)/python -m plans.checklists.defaults
 
 keys: setup
 	@$(BIN)/python -m devstack.keys --dir $(VAR)/keys
 
-up: setup migrate import-units keys
+up: setup migrate reference-data keys
 	IDENTITY_PRIVATE_KEY_FILE=$(VAR)/keys/identity-private.pem \
 	IDENTITY_PUBLIC_KEY_FILE=$(VAR)/keys/identity-public.pem \
 	OIDC_JWKS_FILE=$(VAR)/keys/oidc-jwks.json \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-# make token ROLE=inspector UNIT=22: a bearer token for the embedded gateway.
+# make token ROLE=inspector UNIT=22 [SUBJECT=nguyen.van.an]: a bearer token for the embedded gateway.
 token: keys
-	@$(BIN)/python -m devstack.token --dir $(VAR)/keys --role "$(ROLE)" --unit "$(UNIT)"
+	@$(BIN)/python -m devstack.token --dir $(VAR)/keys --role "$(ROLE)" --unit "$(UNIT)" --subject "$(SUBJECT)"
 
 demo: keys
 	$(BIN)/python -m devstack.demo --keys $(VAR)/keys

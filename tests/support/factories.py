@@ -40,3 +40,63 @@ def create_rating_body(unit_id: str, **overrides: Any) -> dict[str, Any]:
 def now() -> datetime:
     """Return the current UTC time."""
     return datetime.now(UTC)
+
+
+def create_team_body(leader: str = "leader-1", *others: str, **overrides: Any) -> dict[str, Any]:
+    """Return a valid body for POST /api/v1/plans/teams: `leader` leads, `others` are members."""
+    members = [{"subject": leader, "full_name": "Nguyễn Văn An", "role": "leader"}]
+    members += [{"subject": s, "full_name": "Trần Thị Bình", "role": "member"} for s in others]
+    body: dict[str, Any] = {
+        "name": "Đoàn kiểm tra liên ngành",
+        "decision_number": "Số 45/QĐ-UBND",
+        "decision_date": "2021-01-15",
+        "decision_issuer": "UBND tỉnh Nghệ An",
+        "members": members,
+        "valid_from": "2021-01-15",
+        "valid_to": "2021-12-31",
+    }
+    return body | overrides
+
+
+def create_checklist_body(**overrides: Any) -> dict[str, Any]:
+    """Return a valid body for POST /api/v1/plans/checklists."""
+    body: dict[str, Any] = {
+        "name": "Bộ tiêu chí thử",
+        "categories": [
+            {
+                "code": "GIO",
+                "title": "Thời giờ làm việc",
+                "criteria": [{"code": "GIO.1", "title": "Đi làm đúng giờ", "weight": 2}],
+            }
+        ],
+    }
+    return body | overrides
+
+
+def create_plan_body(**overrides: Any) -> dict[str, Any]:
+    """Return a valid body for POST /api/v1/plans/plans."""
+    body: dict[str, Any] = {
+        "number": f"Số {uuid.uuid4().int % 1000}/KH-UBND",
+        "title": "Kế hoạch kiểm tra công vụ năm 2021",
+        "issuer": "UBND tỉnh Nghệ An",
+        "year": 2021,
+        "kind": "annual",
+        "objectives": "Chấn chỉnh kỷ luật, kỷ cương hành chính",
+    }
+    return body | overrides
+
+
+def create_inspection_body(
+    *, plan_id: str, target_unit_id: str, team_id: str, checklist_id: str, **overrides: Any
+) -> dict[str, Any]:
+    """Return a valid body for POST /api/v1/plans/inspections: a surprise inspection."""
+    body: dict[str, Any] = {
+        "plan_id": plan_id,
+        "target_unit_id": target_unit_id,
+        "team_id": team_id,
+        "checklist_id": checklist_id,
+        "kind": "surprise",
+        "window_start": "2021-02-22T07:30:00+07:00",
+        "window_end": "2021-02-24T17:00:00+07:00",
+    }
+    return body | overrides

@@ -37,9 +37,12 @@ class Stack:
             **gateway_env,
         }
 
-    def bearer(self, role: Role, unit: str | None = None) -> dict[str, str]:
+    def bearer(
+        self, role: Role, unit: str | None = None, subject: str | None = None
+    ) -> dict[str, str]:
         """Return an Authorization header for a person with `role` at `unit`."""
-        return {"Authorization": f"Bearer {mint_token(role, unit, keys_dir=self.keys_dir)}"}
+        token = mint_token(role, unit, keys_dir=self.keys_dir, subject=subject)
+        return {"Authorization": f"Bearer {token}"}
 
     @property
     def gateway_url(self) -> str:

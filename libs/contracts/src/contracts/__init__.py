@@ -3,7 +3,20 @@
 from contracts.audit import AuditRecorded
 from contracts.base import Event
 from contracts.feedback import RatingSubmitted
-from contracts.plans import StaffingRecorded, UnitChanged, UnitRegistered
+from contracts.plans import (
+    ChecklistVersionPublished,
+    InspectionCancelled,
+    InspectionRescheduled,
+    InspectionScheduled,
+    InspectionStarted,
+    PlanApproved,
+    PlanClosed,
+    StaffingRecorded,
+    TeamChanged,
+    TeamFormed,
+    UnitChanged,
+    UnitRegistered,
+)
 from contracts.registry import EVENT_TYPES, TOPICS, event_class
 from contracts.visits import VisitStarted
 
@@ -11,9 +24,18 @@ __all__ = [
     "EVENT_TYPES",
     "TOPICS",
     "AuditRecorded",
+    "ChecklistVersionPublished",
     "Event",
+    "InspectionCancelled",
+    "InspectionRescheduled",
+    "InspectionScheduled",
+    "InspectionStarted",
+    "PlanApproved",
+    "PlanClosed",
     "RatingSubmitted",
     "StaffingRecorded",
+    "TeamChanged",
+    "TeamFormed",
     "UnitChanged",
     "UnitRegistered",
     "VisitStarted",

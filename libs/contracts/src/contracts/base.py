@@ -1,8 +1,16 @@
 """The base every CongVu event derives from."""
 
-from typing import ClassVar
+import unicodedata
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+# Text in nested models that are also request bodies: stripped, NFC-normalised.
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(lambda value: unicodedata.normalize("NFC", value)),
+]
 
 
 class Event(BaseModel):

@@ -4,10 +4,10 @@ from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts import topics
-from contracts.base import Event
+from contracts.base import Event, Text
 
 UnitLevel = Literal["province", "district", "commune", "agency", "office"]
 UnitKind = Literal[
@@ -82,3 +82,216 @@ class UnitChanged(Event):
     valid_from: date | None = None
     valid_to: date | None = None
     changed_at: AwareDatetime
+
+
+TeamRole = Literal["leader", "deputy_leader", "member", "secretary"]
+InspectionKind = Literal["periodic", "surprise", "thematic"]
+PlanKind = Literal["annual", "ad_hoc"]
+
+
+class TeamMember(BaseModel):
+    """A person on an inspection team, named by their sign-in subject."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str = Field(
+        min_length=1, max_length=255, description="The person's `sub` in their sign-in token."
+    )
+    full_name: Text = Field(min_length=1, max_length=255, examples=["Nguyễn Văn An"])
+    role: TeamRole = Field(description="leader: trưởng đoàn; deputy_leader: phó trưởng đoàn…")
+    position: Text | None = Field(
+        default=None, max_length=255, description="Chức vụ, đơn vị công tác."
+    )
+
+
+class TeamFormed(Event):
+    """An inspection team was founded by a decision."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.team.formed.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "team_id"
+    summary: ClassVar[str] = "An inspection team was founded by a decision."
+
+    team_id: UUID
+    name: str
+    decision_number: str = Field(examples=["Số 45/QĐ-UBND"])
+    decision_date: date
+    decision_issuer: str
+    members: list[TeamMember]
+    valid_from: date
+    valid_to: date | None = None
+    formed_at: AwareDatetime
+
+
+class TeamChanged(Event):
+    """An inspection team's members, name or validity changed."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.team.changed.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "team_id"
+    summary: ClassVar[str] = "An inspection team's members, name or validity changed."
+
+    team_id: UUID
+    name: str
+    members: list[TeamMember]
+    valid_from: date
+    valid_to: date | None = None
+    changed_at: AwareDatetime
+
+
+class Criterion(BaseModel):
+    """One thing an inspection checks, scored pass, fail or (if allowed) not applicable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9._-]+$", examples=["GIO.1"])
+    title: Text = Field(min_length=1, max_length=1000, examples=["Đến muộn, về sớm"])
+    legal_basis: Text | None = Field(
+        default=None, max_length=500, description="Văn bản quy định", examples=["Chỉ thị 26/CT-TTg"]
+    )
+    weight: int = Field(default=1, ge=1, le=100, description="Trọng số khi tính điểm")
+    allow_not_applicable: bool = Field(
+        default=False, description="Cho phép đánh giá 'không áp dụng'"
+    )
+
+
+class ChecklistCategory(BaseModel):
+    """A group of criteria, e.g. working hours or the one-stop shop."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9._-]+$", examples=["GIO"])
+    title: Text = Field(min_length=1, max_length=255, examples=["Thời giờ làm việc"])
+    criteria: list[Criterion] = Field(min_length=1, max_length=200)
+
+
+class ChecklistVersionPublished(Event):
+    """A checklist template got a new version; inspections scheduled from now on pin it."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.checklist.version-published.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "checklist_id"
+    summary: ClassVar[str] = "A checklist template got a new, immutable version."
+
+    checklist_id: UUID
+    version: int
+    name: str
+    categories: list[ChecklistCategory]
+    published_by: str
+    published_at: AwareDatetime
+
+
+class PlanApproved(Event):
+    """An inspection plan was approved and may be carried out."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.plan.approved.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "plan_id"
+    summary: ClassVar[str] = "An inspection plan was approved."
+
+    plan_id: UUID
+    number: str = Field(examples=["Số 12/KH-UBND"])
+    title: str
+    issuer: str
+    year: int
+    kind: PlanKind
+    target_unit_ids: list[UUID]
+    approved_by: str
+    approved_at: AwareDatetime
+
+
+class PlanClosed(Event):
+    """An inspection plan was closed: no more inspections under it."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.plan.closed.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "plan_id"
+    summary: ClassVar[str] = "An inspection plan was closed."
+
+    plan_id: UUID
+    number: str
+    closed_by: str
+    closed_at: AwareDatetime
+
+
+SEALED = (
+    "Null while the inspection is sealed (a surprise inspection before its visit starts):"
+    " InspectionStarted carries it then."
+)
+
+
+class InspectionScheduled(Event):
+    """An inspection was scheduled under a plan.
+
+    A surprise inspection's target and window are sealed until its visit starts, so the
+    event leaves them out; consumers learn them from InspectionStarted.
+    """
+
+    event_type: ClassVar[str] = "vn.congvu.plans.inspection.scheduled.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "inspection_id"
+    summary: ClassVar[str] = "An inspection was scheduled; a surprise one without target or date."
+
+    inspection_id: UUID
+    plan_id: UUID
+    series_id: UUID = Field(description="Shared by the occurrences of a recurring inspection.")
+    kind: InspectionKind
+    team_id: UUID
+    checklist_id: UUID
+    checklist_version: int
+    sealed: bool
+    target_unit_id: UUID | None = Field(default=None, description=SEALED)
+    window_start: AwareDatetime | None = Field(default=None, description=SEALED)
+    window_end: AwareDatetime | None = Field(default=None, description=SEALED)
+    scheduled_at: AwareDatetime
+
+
+class InspectionRescheduled(Event):
+    """An inspection's window moved."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.inspection.rescheduled.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "inspection_id"
+    summary: ClassVar[str] = "An inspection's window moved; a sealed one's new window stays out."
+
+    inspection_id: UUID
+    plan_id: UUID
+    sealed: bool
+    window_start: AwareDatetime | None = Field(default=None, description=SEALED)
+    window_end: AwareDatetime | None = Field(default=None, description=SEALED)
+    reason: str | None = Field(default=None, description=SEALED)
+    rescheduled_at: AwareDatetime
+
+
+class InspectionCancelled(Event):
+    """An inspection was called off."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.inspection.cancelled.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "inspection_id"
+    summary: ClassVar[str] = "An inspection was called off."
+
+    inspection_id: UUID
+    plan_id: UUID
+    sealed: bool
+    reason: str | None = Field(default=None, description=SEALED)
+    cancelled_at: AwareDatetime
+
+
+class InspectionStarted(Event):
+    """An inspection's visit started: from now on its target and window are no secret."""
+
+    event_type: ClassVar[str] = "vn.congvu.plans.inspection.started.v1"
+    topic: ClassVar[str] = topics.PLANS
+    key_field: ClassVar[str] = "inspection_id"
+    summary: ClassVar[str] = "An inspection's visit started; a surprise one is unsealed."
+
+    inspection_id: UUID
+    plan_id: UUID
+    kind: InspectionKind
+    target_unit_id: UUID
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    team_id: UUID
+    visit_id: UUID
+    started_at: AwareDatetime

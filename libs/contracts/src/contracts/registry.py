@@ -4,7 +4,20 @@ from contracts import topics
 from contracts.audit import AuditRecorded
 from contracts.base import Event
 from contracts.feedback import RatingSubmitted
-from contracts.plans import StaffingRecorded, UnitChanged, UnitRegistered
+from contracts.plans import (
+    ChecklistVersionPublished,
+    InspectionCancelled,
+    InspectionRescheduled,
+    InspectionScheduled,
+    InspectionStarted,
+    PlanApproved,
+    PlanClosed,
+    StaffingRecorded,
+    TeamChanged,
+    TeamFormed,
+    UnitChanged,
+    UnitRegistered,
+)
 from contracts.visits import VisitStarted
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -13,6 +26,15 @@ EVENT_TYPES: dict[str, type[Event]] = {
         UnitRegistered,
         UnitChanged,
         StaffingRecorded,
+        TeamFormed,
+        TeamChanged,
+        ChecklistVersionPublished,
+        PlanApproved,
+        PlanClosed,
+        InspectionScheduled,
+        InspectionRescheduled,
+        InspectionCancelled,
+        InspectionStarted,
         VisitStarted,
         RatingSubmitted,
         AuditRecorded,

@@ -21,3 +21,4 @@ class VisitStarted(Event):
     unit_id: UUID
     started_at: AwareDatetime
     surprise: bool = False
+    inspection_id: UUID | None = None

@@ -46,6 +46,9 @@ class Role(StrEnum):
 UNIT_SCOPED = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
 PEOPLE = frozenset({Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR, *UNIT_SCOPED})
 EVERYONE = frozenset(Role)
+INSPECTION_STAFF = frozenset({Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR})
+PLANNERS = frozenset({Role.ADMIN, Role.INSPECTORATE})
+APPROVERS = frozenset({Role.ADMIN})
 
 
 class Identity(BaseModel):
@@ -104,6 +107,43 @@ POLICY: dict[str, Operation] = {
         "PUT", "/api/v1/plans/units/{unit_id}/staffing", frozenset({Role.ADMIN})
     ),
     "plans.units.sub_units": Operation("GET", "/api/v1/plans/units/{unit_id}/sub-units", PEOPLE),
+    "plans.teams.form": Operation("POST", "/api/v1/plans/teams", PLANNERS),
+    "plans.teams.list": Operation(
+        "GET", "/api/v1/plans/teams", INSPECTION_STAFF, personal_data=True
+    ),
+    "plans.teams.read": Operation(
+        "GET", "/api/v1/plans/teams/{team_id}", INSPECTION_STAFF, personal_data=True
+    ),
+    "plans.teams.update": Operation("PATCH", "/api/v1/plans/teams/{team_id}", PLANNERS),
+    "plans.checklists.create": Operation("POST", "/api/v1/plans/checklists", PLANNERS),
+    "plans.checklists.list": Operation("GET", "/api/v1/plans/checklists", PEOPLE),
+    "plans.checklists.read": Operation("GET", "/api/v1/plans/checklists/{checklist_id}", PEOPLE),
+    "plans.checklists.publish": Operation(
+        "POST", "/api/v1/plans/checklists/{checklist_id}/versions", PLANNERS
+    ),
+    "plans.checklists.versions.read": Operation(
+        "GET", "/api/v1/plans/checklists/{checklist_id}/versions/{version}", PEOPLE
+    ),
+    "plans.plans.create": Operation("POST", "/api/v1/plans/plans", PLANNERS),
+    "plans.plans.list": Operation("GET", "/api/v1/plans/plans", PEOPLE),
+    "plans.plans.read": Operation("GET", "/api/v1/plans/plans/{plan_id}", PEOPLE),
+    "plans.plans.update": Operation("PATCH", "/api/v1/plans/plans/{plan_id}", PLANNERS),
+    "plans.plans.approve": Operation("POST", "/api/v1/plans/plans/{plan_id}/approval", APPROVERS),
+    "plans.plans.close": Operation("POST", "/api/v1/plans/plans/{plan_id}/closure", APPROVERS),
+    # Reads are audited: they may show sealed (surprise) inspections.
+    "plans.inspections.schedule": Operation("POST", "/api/v1/plans/inspections", PLANNERS),
+    "plans.inspections.list": Operation(
+        "GET", "/api/v1/plans/inspections", PEOPLE, personal_data=True
+    ),
+    "plans.inspections.read": Operation(
+        "GET", "/api/v1/plans/inspections/{inspection_id}", PEOPLE, personal_data=True
+    ),
+    "plans.inspections.reschedule": Operation(
+        "POST", "/api/v1/plans/inspections/{inspection_id}/rescheduling", PLANNERS
+    ),
+    "plans.inspections.cancel": Operation(
+        "POST", "/api/v1/plans/inspections/{inspection_id}/cancellation", PLANNERS
+    ),
     "visits.visits.start": Operation(
         "POST", "/api/v1/visits/visits", frozenset({Role.TEAM_LEADER, Role.INSPECTOR})
     ),

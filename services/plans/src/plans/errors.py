@@ -19,3 +19,39 @@ class StaffingNotRecorded(NotFound):
     """The unit's staff on roll was never recorded."""
 
     title = "Staffing not recorded"
+
+
+class TeamNotFound(NotFound):
+    """No team has that id."""
+
+    title = "Team not found"
+
+
+class ChecklistNotFound(NotFound):
+    """No checklist (or checklist version) has that id."""
+
+    title = "Checklist not found"
+
+
+class PlanNotFound(NotFound):
+    """No plan has that id."""
+
+    title = "Plan not found"
+
+
+class PlanNumberTaken(Conflict):
+    """The issuer already has a plan with that number in that year."""
+
+    title = "Plan number already used"
+
+
+class InspectionNotFound(NotFound):
+    """No inspection the caller may see has that id."""
+
+    title = "Inspection not found"
+
+
+class InvalidTransition(Conflict):
+    """The resource's state does not allow this step (approve a closed plan, …)."""
+
+    title = "Invalid state transition"

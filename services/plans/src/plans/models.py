@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -38,6 +39,131 @@ class Unit(SQLModel, table=True):
     successor_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
     valid_from: date | None = None
     valid_to: date | None = None
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime, nullable=True)
+    )
+
+
+class Team(SQLModel, table=True):
+    """An inspection team founded by a decision (quyết định thành lập đoàn kiểm tra)."""
+
+    __tablename__ = "teams"
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    decision_number: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    decision_date: date
+    decision_issuer: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    valid_from: date
+    valid_to: date | None = None
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime, nullable=True)
+    )
+
+
+class TeamMembership(SQLModel, table=True):
+    """A person on a team; `subject` is the `sub` of their sign-in token."""
+
+    __tablename__ = "team_members"
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", primary_key=True)
+    subject: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True, index=True))
+    full_name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    role: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
+    position: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    # Members keep the order the decision lists them in.
+    rank: int
+
+
+class Checklist(SQLModel, table=True):
+    """A checklist template; its content lives in immutable versions."""
+
+    __tablename__ = "checklists"
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    current_version: int
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class ChecklistVersion(SQLModel, table=True):
+    """One published version of a checklist: categories and criteria, never changed."""
+
+    __tablename__ = "checklist_versions"
+
+    checklist_id: uuid.UUID = Field(foreign_key="checklists.id", primary_key=True)
+    version: int = Field(primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    categories: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    published_by: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    published_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class Plan(SQLModel, table=True):
+    """An annual or ad hoc inspection plan (kế hoạch kiểm tra công vụ)."""
+
+    __tablename__ = "inspection_plans"
+    __table_args__ = (sa.UniqueConstraint("issuer", "number", "year"),)
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    number: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    title: str = Field(sa_column=sa.Column(sa.String(500), nullable=False))
+    issuer: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    issuer_unit_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
+    year: int = Field(index=True)
+    kind: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
+    objectives: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    status: str = Field(sa_column=sa.Column(sa.String(20), nullable=False, index=True))
+    created_by: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UTCDateTime, nullable=True)
+    )
+    approved_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    approved_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    closed_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    closed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+class PlanTarget(SQLModel, table=True):
+    """A unit a plan covers (đối tượng kiểm tra)."""
+
+    __tablename__ = "plan_targets"
+
+    plan_id: uuid.UUID = Field(foreign_key="inspection_plans.id", primary_key=True)
+    unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True, index=True)
+    rank: int
+
+
+class Inspection(SQLModel, table=True):
+    """One scheduled inspection of a unit under a plan."""
+
+    __tablename__ = "inspections"
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    plan_id: uuid.UUID = Field(foreign_key="inspection_plans.id", index=True)
+    series_id: uuid.UUID = Field(index=True)
+    occurrence: int
+    kind: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
+    target_unit_id: uuid.UUID = Field(foreign_key="units.id", index=True)
+    window_start: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+    window_end: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True)
+    checklist_id: uuid.UUID = Field(foreign_key="checklists.id")
+    checklist_version: int
+    topic: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    status: str = Field(sa_column=sa.Column(sa.String(20), nullable=False, index=True))
+    # True for a surprise inspection until its visit starts: who may see it depends on this.
+    sealed: bool = Field(index=True)
+    history: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    visit_id: uuid.UUID | None = None
+    started_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    created_by: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime, nullable=True)

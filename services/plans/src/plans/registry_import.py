@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH, __data_version__
 
-from eventbus import outbox
 from plans.config import Settings
+from plans.events import publish
 from plans.models import Unit
-from plans.service import SOURCE, changed_event, registered_event
+from plans.units.service import changed_event, registered_event
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.text import fold
 from servicekit.times import utcnow
@@ -98,13 +98,13 @@ async def import_official_units(session: AsyncSession) -> ImportResult:
             unit = Unit(code=entry.code, valid_from=TWO_TIER_SINCE, created_at=now, **wanted)
             session.add(unit)
             existing[entry.code] = unit
-            outbox.add(session, registered_event(unit), source=SOURCE)
+            publish(session, registered_event(unit))
             created += 1
         elif any(getattr(unit, k) != v for k, v in wanted.items()):
             for key, value in wanted.items():
                 setattr(unit, key, value)
             unit.updated_at = now
-            outbox.add(session, changed_event(unit), source=SOURCE)
+            publish(session, changed_event(unit))
             changed += 1
     return ImportResult(created, changed, len(entries) - created - changed)
 

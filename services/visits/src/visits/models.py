@@ -19,6 +19,7 @@ class Visit(SQLModel, table=True):
     unit_id: uuid.UUID = Field(index=True)
     started_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     surprise: bool = False
+    inspection_id: uuid.UUID | None = Field(default=None, index=True)
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     status: str = Field(default="started", sa_column=sa.Column(sa.String(20), nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

@@ -19,6 +19,13 @@ class VisitBase(BaseModel):
     )
     surprise: bool = Field(default=False, description="Kiểm tra đột xuất")
     note: NfcText | None = Field(default=None, max_length=4000, description="Ghi chú")
+    inspection_id: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "Cuộc kiểm tra đã lên lịch mà chuyến làm việc này thực hiện; khi bắt đầu, cuộc kiểm"
+            " tra đột xuất hết bị giữ kín."
+        ),
+    )
 
 
 class VisitCreate(VisitBase):

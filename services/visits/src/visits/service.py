@@ -25,6 +25,7 @@ async def start_visit(session: AsyncSession, *, data: VisitCreate) -> tuple[Visi
             and existing.started_at == data.started_at
             and existing.surprise == data.surprise
             and existing.note == data.note
+            and existing.inspection_id == data.inspection_id
         )
         if not same:
             raise VisitIdReused(f"Visit {visit_id} already exists with different content.")
@@ -35,6 +36,7 @@ async def start_visit(session: AsyncSession, *, data: VisitCreate) -> tuple[Visi
         started_at=data.started_at,
         surprise=data.surprise,
         note=data.note,
+        inspection_id=data.inspection_id,
         created_at=utcnow(),
     )
     session.add(visit)
@@ -45,6 +47,7 @@ async def start_visit(session: AsyncSession, *, data: VisitCreate) -> tuple[Visi
             unit_id=visit.unit_id,
             started_at=visit.started_at,
             surprise=visit.surprise,
+            inspection_id=visit.inspection_id,
         ),
         source=SOURCE,
     )

@@ -7,17 +7,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select
 
 from contracts import StaffingRecorded, UnitChanged, UnitRegistered
-from eventbus import outbox
 from plans.errors import StaffingNotRecorded, UnitCodeTaken, UnitNotFound
+from plans.events import publish
 from plans.models import Unit, UnitStaffing
-from plans.schemas import Staffing, StaffingRead, UnitCreate, UnitUpdate
+from plans.units.schemas import Staffing, StaffingRead, UnitCreate, UnitUpdate
 from servicekit.access import Identity
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
 from servicekit.text import fold
 from servicekit.times import utcnow
 
-SOURCE = "/congvu/plans"
 SORTABLE = {"code": Unit.code, "name": Unit.name, "created_at": Unit.created_at}
 
 
@@ -76,7 +75,7 @@ async def register_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
     await _check_links(session, None, data)
     unit = Unit(**data.model_dump(), name_search=fold(data.name), created_at=utcnow())
     session.add(unit)
-    outbox.add(session, registered_event(unit), source=SOURCE)
+    publish(session, registered_event(unit))
     return unit
 
 
@@ -100,7 +99,7 @@ async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) ->
     if "name" in changes and changes["name"] is not None:
         unit.name_search = fold(unit.name)
     unit.updated_at = utcnow()
-    outbox.add(session, changed_event(unit), source=SOURCE)
+    publish(session, changed_event(unit))
     return unit
 
 
@@ -132,10 +131,9 @@ async def record_staffing(session: AsyncSession, *, unit: Unit, data: Staffing) 
                 unit_id=unit.id, category=category, on_roll=count, as_of=data.as_of, updated_at=now
             )
         )
-    outbox.add(
+    publish(
         session,
         StaffingRecorded(unit_id=unit.id, as_of=data.as_of, on_roll=data.on_roll, recorded_at=now),
-        source=SOURCE,
     )
     return StaffingRead(
         unit_id=unit.id, as_of=data.as_of, on_roll=data.on_roll, total=sum(data.on_roll.values())

@@ -6,13 +6,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from contracts.plans import UnitLevel
-from plans import service
-from plans.schemas import Staffing, StaffingRead, UnitCreate, UnitRead, UnitUpdate
+from plans.units import service
+from plans.units.schemas import Staffing, StaffingRead, UnitCreate, UnitRead, UnitUpdate
 from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
-from servicekit.errors import PreconditionFailed, PreconditionRequired, problem_responses
-from servicekit.etag import etag_of
+from servicekit.errors import problem_responses
+from servicekit.etag import etag_of, require_match
 from servicekit.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans: units"])
@@ -82,11 +82,7 @@ async def update_unit(
     if_match: Annotated[str | None, Header(description="ETag of the version you edited")] = None,
 ) -> UnitRead:
     unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
-    current = etag_of(UnitRead.model_validate(unit, from_attributes=True))
-    if if_match is None:
-        raise PreconditionRequired("Send If-Match with the ETag of the unit you edited.")
-    if if_match.strip() not in (current, "*"):
-        raise PreconditionFailed("The unit changed since you read it; read it again.")
+    require_match(if_match, UnitRead.model_validate(unit, from_attributes=True), what="unit")
     read = UnitRead.model_validate(
         await service.update_unit(session, unit=unit, data=body), from_attributes=True
     )

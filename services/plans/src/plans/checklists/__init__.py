@@ -1,0 +1,1 @@
+"""Checklist templates: criteria in categories, published as immutable versions."""

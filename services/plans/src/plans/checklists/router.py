@@ -1,0 +1,130 @@
+"""HTTP routes for checklist templates."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
+
+from plans.checklists import service
+from plans.checklists.schemas import (
+    ChecklistCreate,
+    ChecklistRead,
+    ChecklistVersionCreate,
+    ChecklistVersionRead,
+)
+from servicekit.access import Identity, allow
+from servicekit.audit import set_resource
+from servicekit.db import SessionDep
+from servicekit.errors import problem_responses
+from servicekit.etag import etag_of, require_match
+from servicekit.pagination import Cursor, Limit, Page
+
+router = APIRouter(prefix="/api/v1/plans/checklists", tags=["plans: checklists"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a checklist template",
+    description=(
+        "Tạo bộ tiêu chí kiểm tra (nhóm tiêu chí, tiêu chí, cách chấm: đạt/không đạt/không áp"
+        " dụng, trọng số) và công bố phiên bản 1."
+    ),
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def create_checklist(
+    request: Request,
+    body: ChecklistCreate,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.checklists.create"))],
+) -> ChecklistRead:
+    checklist = await service.create_checklist(session, data=body, actor=caller.subject)
+    response.headers["Location"] = f"/api/v1/plans/checklists/{checklist.id}"
+    set_resource(request, response.headers["Location"])
+    response.headers["ETag"] = etag_of(checklist)
+    return checklist
+
+
+@router.get(
+    "/{checklist_id}",
+    summary="Read a checklist template",
+    description="Xem bộ tiêu chí với phiên bản hiện hành.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_checklist(
+    checklist_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("plans.checklists.read"))],
+) -> ChecklistRead:
+    _checklist, read = await service.get_checklist(session, checklist_id=checklist_id)
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+@router.post(
+    "/{checklist_id}/versions",
+    status_code=201,
+    summary="Publish a new version of a checklist",
+    description=(
+        "Công bố phiên bản mới (toàn bộ nhóm và tiêu chí). Các cuộc kiểm tra đã lên lịch giữ"
+        " phiên bản đã chọn. Cần If-Match với ETag của bộ tiêu chí vừa đọc; trả về bộ tiêu chí"
+        " với phiên bản mới."
+    ),
+    responses=problem_responses(400, 401, 403, 404, 412, 422, 428),
+)
+async def publish_version(
+    request: Request,
+    checklist_id: uuid.UUID,
+    body: ChecklistVersionCreate,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.checklists.publish"))],
+    if_match: Annotated[str | None, Header(description="ETag of the checklist you edited")] = None,
+) -> ChecklistRead:
+    checklist, current = await service.get_checklist(session, checklist_id=checklist_id)
+    require_match(if_match, current, what="checklist")
+    read = await service.publish_version(
+        session, checklist=checklist, data=body, actor=caller.subject
+    )
+    response.headers["Location"] = (
+        f"/api/v1/plans/checklists/{checklist_id}/versions/{read.current_version}"
+    )
+    set_resource(request, response.headers["Location"])
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+@router.get(
+    "/{checklist_id}/versions/{version}",
+    summary="Read one version of a checklist",
+    description="Xem một phiên bản đã công bố của bộ tiêu chí (không thay đổi sau khi công bố).",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_version(
+    checklist_id: uuid.UUID,
+    version: Annotated[int, Path(ge=1, le=1_000_000)],
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("plans.checklists.versions.read"))],
+) -> ChecklistVersionRead:
+    read = await service.get_version(session, checklist_id=checklist_id, version=version)
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+@router.get(
+    "",
+    summary="List checklist templates",
+    description="Danh sách bộ tiêu chí với phiên bản hiện hành.",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_checklists(
+    session: SessionDep,
+    _: Annotated[Identity, Depends(allow("plans.checklists.list"))],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ChecklistRead]:
+    items, next_cursor = await service.list_checklists(session, limit=limit, cursor=cursor)
+    return Page[ChecklistRead](items=items, next_cursor=next_cursor)

@@ -1,0 +1,1 @@
+"""Inspection plans and the inspections they schedule."""

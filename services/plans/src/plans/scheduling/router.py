@@ -1,0 +1,323 @@
+"""HTTP routes for plans and inspections."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from contracts.plans import InspectionKind, PlanKind
+from plans.scheduling import service
+from plans.scheduling.schemas import (
+    Cancellation,
+    InspectionCreate,
+    InspectionRead,
+    InspectionStatus,
+    PlanCreate,
+    PlanRead,
+    PlanStatus,
+    PlanUpdate,
+    Reschedule,
+)
+from servicekit.access import Identity, allow
+from servicekit.audit import set_resource
+from servicekit.db import SessionDep
+from servicekit.errors import problem_responses
+from servicekit.etag import etag_of, require_match
+from servicekit.pagination import Cursor, Limit, Page
+
+router = APIRouter(prefix="/api/v1/plans")
+IfMatch = Annotated[str | None, Header(description="ETag of the version you read")]
+SORT = "Sắp xếp theo trường; `-` đứng trước để giảm dần."
+SECRECY = (
+    " Kiểm tra đột xuất được giữ kín (đơn vị, thời gian) cho đến khi đoàn bắt đầu làm việc:"
+    " chỉ đoàn kiểm tra, người phê duyệt và cơ quan thanh tra thấy; với người khác, cuộc kiểm"
+    " tra không tồn tại."
+)
+
+
+def _plan_done(response: Response, plan: PlanRead) -> PlanRead:
+    response.headers["ETag"] = etag_of(plan)
+    return plan
+
+
+@router.post(
+    "/plans",
+    status_code=201,
+    tags=["plans: plans"],
+    summary="Draft an inspection plan",
+    description="Lập dự thảo kế hoạch kiểm tra công vụ (năm hoặc đột xuất).",
+    responses=problem_responses(400, 401, 403, 409, 422),
+)
+async def create_plan(
+    request: Request,
+    body: PlanCreate,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.plans.create"))],
+) -> PlanRead:
+    plan = await service.create_plan(session, data=body, actor=caller.subject)
+    response.headers["Location"] = f"/api/v1/plans/plans/{plan.id}"
+    set_resource(request, response.headers["Location"])
+    return _plan_done(response, plan)
+
+
+@router.get(
+    "/plans/{plan_id}",
+    tags=["plans: plans"],
+    summary="Read one plan",
+    description=(
+        "Xem kế hoạch kiểm tra: số hiệu, cơ quan ban hành, mục đích, đối tượng, trạng thái."
+    ),
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_plan(
+    plan_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("plans.plans.read"))],
+) -> PlanRead:
+    _plan, read = await service.get_plan(session, plan_id=plan_id)
+    return _plan_done(response, read)
+
+
+@router.patch(
+    "/plans/{plan_id}",
+    tags=["plans: plans"],
+    summary="Change a draft plan",
+    description="Sửa dự thảo kế hoạch. Kế hoạch đã duyệt hoặc đã kết thúc: 409. Cần If-Match.",
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_plan(
+    plan_id: uuid.UUID,
+    body: PlanUpdate,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("plans.plans.update"))],
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan, current = await service.get_plan(session, plan_id=plan_id)
+    require_match(if_match, current, what="plan")
+    return _plan_done(
+        response, await service.update_plan(session, plan=plan, current=current, data=body)
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/approval",
+    tags=["plans: plans"],
+    summary="Approve a plan",
+    description=(
+        "Phê duyệt kế hoạch (dự thảo → đã duyệt), ghi người duyệt và thời điểm. Cần If-Match."
+    ),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def approve_plan(
+    plan_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.plans.approve"))],
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan, current = await service.get_plan(session, plan_id=plan_id)
+    require_match(if_match, current, what="plan")
+    return _plan_done(
+        response,
+        await service.approve_plan(session, plan=plan, current=current, actor=caller.subject),
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/closure",
+    tags=["plans: plans"],
+    summary="Close a plan",
+    description=(
+        "Kết thúc kế hoạch (đã duyệt → kết thúc); các cuộc kiểm tra chưa bắt đầu bị hủy với lý"
+        " do 'Kế hoạch đã kết thúc'. Cần If-Match."
+    ),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def close_plan(
+    plan_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.plans.close"))],
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan, current = await service.get_plan(session, plan_id=plan_id)
+    require_match(if_match, current, what="plan")
+    return _plan_done(
+        response,
+        await service.close_plan(session, plan=plan, current=current, actor=caller.subject),
+    )
+
+
+@router.get(
+    "/plans",
+    tags=["plans: plans"],
+    summary="List plans",
+    description="Danh sách kế hoạch kiểm tra, lọc theo năm, trạng thái, loại, đơn vị là đối tượng.",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_plans(
+    session: SessionDep,
+    _: Annotated[Identity, Depends(allow("plans.plans.list"))],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status: Annotated[PlanStatus | None, Query()] = None,
+    kind: Annotated[PlanKind | None, Query()] = None,
+    target_unit_id: Annotated[uuid.UUID | None, Query()] = None,
+    sort: Annotated[
+        Literal["number", "-number", "year", "-year", "created_at", "-created_at"] | None,
+        Query(description=SORT),
+    ] = None,
+) -> Page[PlanRead]:
+    plans, next_cursor = await service.list_plans(
+        session,
+        limit=limit,
+        cursor=cursor,
+        year=year,
+        status=status,
+        kind=kind,
+        target_unit_id=target_unit_id,
+        sort=sort,
+    )
+    return Page[PlanRead](items=plans, next_cursor=next_cursor)
+
+
+def _inspection_done(response: Response, inspection: InspectionRead) -> InspectionRead:
+    response.headers["ETag"] = etag_of(inspection)
+    return inspection
+
+
+@router.post(
+    "/inspections",
+    status_code=201,
+    tags=["plans: inspections"],
+    summary="Schedule an inspection",
+    description=(
+        "Lên lịch một cuộc kiểm tra theo kế hoạch: đơn vị, loại (theo kế hoạch, đột xuất,"
+        " chuyên đề), khoảng thời gian, đoàn và phiên bản bộ tiêu chí (được giữ cố định)."
+        " Với `recurrence`, tạo cả chuỗi và trả về lần đầu; các lần sau có chung `series_id`."
+        + SECRECY
+    ),
+    responses=problem_responses(400, 401, 403, 409, 422),
+)
+async def schedule_inspection(
+    request: Request,
+    body: InspectionCreate,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.inspections.schedule"))],
+) -> InspectionRead:
+    first = (await service.schedule(session, data=body, actor=caller.subject))[0]
+    response.headers["Location"] = f"/api/v1/plans/inspections/{first.id}"
+    set_resource(request, response.headers["Location"])
+    return _inspection_done(response, service.inspection_read(first))
+
+
+@router.get(
+    "/inspections/{inspection_id}",
+    tags=["plans: inspections"],
+    summary="Read one inspection",
+    description="Xem một cuộc kiểm tra và lịch sử (lên lịch, dời lịch, hủy, bắt đầu)." + SECRECY,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_inspection(
+    inspection_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.inspections.read"))],
+) -> InspectionRead:
+    inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
+    return _inspection_done(response, service.inspection_read(inspection))
+
+
+@router.post(
+    "/inspections/{inspection_id}/rescheduling",
+    tags=["plans: inspections"],
+    summary="Reschedule an inspection",
+    description="Dời lịch cuộc kiểm tra chưa bắt đầu, nêu lý do. Cần If-Match.",
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428),
+)
+async def reschedule_inspection(
+    inspection_id: uuid.UUID,
+    body: Reschedule,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.inspections.reschedule"))],
+    if_match: IfMatch = None,
+) -> InspectionRead:
+    inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
+    require_match(if_match, service.inspection_read(inspection), what="inspection")
+    inspection = await service.reschedule(
+        session, inspection=inspection, data=body, actor=caller.subject
+    )
+    return _inspection_done(response, service.inspection_read(inspection))
+
+
+@router.post(
+    "/inspections/{inspection_id}/cancellation",
+    tags=["plans: inspections"],
+    summary="Cancel an inspection",
+    description="Hủy cuộc kiểm tra chưa bắt đầu, nêu lý do. Cần If-Match.",
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428),
+)
+async def cancel_inspection(
+    inspection_id: uuid.UUID,
+    body: Cancellation,
+    session: SessionDep,
+    response: Response,
+    caller: Annotated[Identity, Depends(allow("plans.inspections.cancel"))],
+    if_match: IfMatch = None,
+) -> InspectionRead:
+    inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
+    require_match(if_match, service.inspection_read(inspection), what="inspection")
+    inspection = await service.cancel(
+        session, inspection=inspection, reason=body.reason, actor=caller.subject
+    )
+    return _inspection_done(response, service.inspection_read(inspection))
+
+
+@router.get(
+    "/inspections",
+    tags=["plans: inspections"],
+    summary="List inspections",
+    description=(
+        "Danh sách cuộc kiểm tra người gọi được xem, lọc theo kế hoạch, chuỗi, đơn vị, đoàn,"
+        " loại, trạng thái." + SECRECY
+    ),
+    responses=problem_responses(401, 403, 422),
+)
+async def list_inspections(
+    session: SessionDep,
+    caller: Annotated[Identity, Depends(allow("plans.inspections.list"))],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    plan_id: Annotated[uuid.UUID | None, Query()] = None,
+    series_id: Annotated[uuid.UUID | None, Query()] = None,
+    target_unit_id: Annotated[uuid.UUID | None, Query()] = None,
+    team_id: Annotated[uuid.UUID | None, Query()] = None,
+    kind: Annotated[InspectionKind | None, Query()] = None,
+    status: Annotated[InspectionStatus | None, Query()] = None,
+    sort: Annotated[
+        Literal["window_start", "-window_start", "created_at", "-created_at"] | None,
+        Query(description=SORT),
+    ] = None,
+) -> Page[InspectionRead]:
+    inspections, next_cursor = await service.list_inspections(
+        session,
+        caller=caller,
+        limit=limit,
+        cursor=cursor,
+        plan_id=plan_id,
+        series_id=series_id,
+        target_unit_id=target_unit_id,
+        team_id=team_id,
+        kind=kind,
+        status=status,
+        sort=sort,
+    )
+    return Page[InspectionRead](
+        items=[service.inspection_read(i) for i in inspections], next_cursor=next_cursor
+    )

@@ -1,0 +1,48 @@
+"""Pure rules of scheduling: recurrence windows, years and who sees sealed inspections."""
+
+import calendar
+from datetime import datetime, timedelta
+
+from servicekit.access import Role
+from servicekit.times import VN_TZ
+
+# Who sees every inspection, sealed or not: the approvers and the inspectorate.
+SEES_ALL = frozenset({Role.ADMIN, Role.INSPECTORATE})
+# Inspectors see unsealed inspections, and the sealed ones of teams they are on.
+TEAM_ROLES = frozenset({Role.TEAM_LEADER, Role.INSPECTOR})
+MONTHS = {"monthly": 1, "quarterly": 3}
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    local = moment.astimezone(VN_TZ)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+def shift(moment: datetime, frequency: str, steps: int) -> datetime:
+    """Return `moment` moved on by `steps` periods, keeping Vietnam's wall-clock time."""
+    if frequency == "weekly":
+        return moment.astimezone(VN_TZ) + timedelta(weeks=steps)
+    # The 31st becomes the last day of shorter months.
+    return _add_months(moment, MONTHS[frequency] * steps)
+
+
+def occurrences(
+    start: datetime, end: datetime, frequency: str | None, count: int
+) -> list[tuple[datetime, datetime]]:
+    """Return the windows of a recurring inspection, the first one as given."""
+    if frequency is None:
+        return [(start, end)]
+    length = end - start
+    windows = []
+    for step in range(count):
+        moved = shift(start, frequency, step)
+        windows.append((moved, moved + length))
+    return windows
+
+
+def in_year(moment: datetime, year: int) -> bool:
+    """Tell whether `moment` falls in `year` in Vietnam."""
+    return moment.astimezone(VN_TZ).year == year

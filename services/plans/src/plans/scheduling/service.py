@@ -1,0 +1,549 @@
+"""Domain logic of plans (draft → approved → closed) and the inspections they schedule."""
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import and_, col, delete, false, or_, select, true
+from uuid6 import uuid7
+
+from contracts.plans import (
+    InspectionCancelled,
+    InspectionRescheduled,
+    InspectionScheduled,
+    InspectionStarted,
+    PlanApproved,
+    PlanClosed,
+)
+from contracts.visits import VisitStarted
+from plans.errors import (
+    InspectionNotFound,
+    InvalidTransition,
+    PlanNotFound,
+    PlanNumberTaken,
+)
+from plans.events import publish
+from plans.models import Checklist, Inspection, Plan, PlanTarget, Team, Unit
+from plans.scheduling import rules
+from plans.scheduling.schemas import (
+    InspectionCreate,
+    InspectionRead,
+    PlanCreate,
+    PlanRead,
+    PlanUpdate,
+    Reschedule,
+)
+from plans.teams.service import teams_of
+from plans.units.service import unit_scope
+from servicekit.access import Identity, Role
+from servicekit.errors import Invalid
+from servicekit.pagination import SortOrder, page_by_id
+from servicekit.times import utcnow
+
+log = logging.getLogger(__name__)
+PLAN_SORTABLE = {"number": Plan.number, "year": Plan.year, "created_at": Plan.created_at}
+INSPECTION_SORTABLE = {"window_start": Inspection.window_start, "created_at": Inspection.created_at}
+CLOSING_REASON = "Kế hoạch đã kết thúc"
+
+
+async def _check_units(session: AsyncSession, unit_ids: list[uuid.UUID], field: str) -> None:
+    known = set((await session.scalars(select(Unit.id).where(col(Unit.id).in_(unit_ids)))).all())
+    for index, unit_id in enumerate(unit_ids):
+        if unit_id not in known:
+            loc: list[str | int] = ["body", field]
+            raise Invalid.field(
+                [*loc, index] if field.endswith("_ids") else loc, "No unit has this id."
+            )
+
+
+async def _targets(
+    session: AsyncSession, plan_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    rows = await session.scalars(
+        select(PlanTarget)
+        .where(col(PlanTarget.plan_id).in_(plan_ids))
+        .order_by(col(PlanTarget.plan_id), col(PlanTarget.rank))
+    )
+    targets: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for row in rows:
+        targets[row.plan_id].append(row.unit_id)
+    return targets
+
+
+def _plan_read(plan: Plan, targets: list[uuid.UUID]) -> PlanRead:
+    return PlanRead.model_validate({**plan.model_dump(), "target_unit_ids": targets})
+
+
+def _set_targets(session: AsyncSession, plan_id: uuid.UUID, unit_ids: list[uuid.UUID]) -> None:
+    session.add_all(
+        PlanTarget(plan_id=plan_id, unit_id=unit_id, rank=rank)
+        for rank, unit_id in enumerate(dict.fromkeys(unit_ids))
+    )
+
+
+async def _check_plan_fields(
+    session: AsyncSession, fields: dict[str, Any], plan_id: uuid.UUID | None
+) -> None:
+    if fields.get("issuer_unit_id") is not None:
+        await _check_units(session, [fields["issuer_unit_id"]], "issuer_unit_id")
+    if fields.get("target_unit_ids"):
+        await _check_units(session, fields["target_unit_ids"], "target_unit_ids")
+    taken = await session.scalar(
+        select(Plan.id).where(
+            col(Plan.issuer) == fields["issuer"],
+            col(Plan.number) == fields["number"],
+            col(Plan.year) == fields["year"],
+            col(Plan.id) != plan_id if plan_id else true(),
+        )
+    )
+    if taken is not None:
+        raise PlanNumberTaken(
+            f"{fields['issuer']} already has plan {fields['number']!r} in {fields['year']}."
+        )
+
+
+async def create_plan(session: AsyncSession, *, data: PlanCreate, actor: str) -> PlanRead:
+    """Draft a plan."""
+    await _check_plan_fields(session, data.model_dump(), None)
+    plan = Plan(
+        **data.model_dump(exclude={"target_unit_ids"}),
+        status="draft",
+        created_by=actor,
+        created_at=utcnow(),
+    )
+    session.add(plan)
+    await session.flush()
+    _set_targets(session, plan.id, data.target_unit_ids)
+    return _plan_read(plan, list(dict.fromkeys(data.target_unit_ids)))
+
+
+async def get_plan(session: AsyncSession, *, plan_id: uuid.UUID) -> tuple[Plan, PlanRead]:
+    """Return a plan, as stored and as read."""
+    plan = await session.get(Plan, plan_id)
+    if plan is None:
+        raise PlanNotFound(f"No plan has id {plan_id}.")
+    return plan, _plan_read(plan, (await _targets(session, [plan.id]))[plan.id])
+
+
+async def update_plan(
+    session: AsyncSession, *, plan: Plan, current: PlanRead, data: PlanUpdate
+) -> PlanRead:
+    """Change a draft plan."""
+    if plan.status != "draft":
+        raise InvalidTransition(f"Plan {plan.number!r} is {plan.status}; only a draft changes.")
+    changes = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None or k in ("objectives", "issuer_unit_id")
+    }
+    await _check_plan_fields(session, {**current.model_dump(), **changes}, plan.id)
+    targets = changes.pop("target_unit_ids", None)
+    for field, value in changes.items():
+        setattr(plan, field, value)
+    if targets is not None:
+        await session.execute(delete(PlanTarget).where(col(PlanTarget.plan_id) == plan.id))
+        _set_targets(session, plan.id, targets)
+    plan.updated_at = utcnow()
+    return _plan_read(
+        plan, list(dict.fromkeys(targets)) if targets is not None else current.target_unit_ids
+    )
+
+
+async def approve_plan(
+    session: AsyncSession, *, plan: Plan, current: PlanRead, actor: str
+) -> PlanRead:
+    """Approve a draft plan and announce it."""
+    if plan.status != "draft":
+        raise InvalidTransition(f"Plan {plan.number!r} is {plan.status}; only a draft is approved.")
+    plan.status, plan.approved_by, plan.approved_at = "approved", actor, utcnow()
+    plan.updated_at = plan.approved_at
+    publish(
+        session,
+        PlanApproved(
+            plan_id=plan.id,
+            number=plan.number,
+            title=plan.title,
+            issuer=plan.issuer,
+            year=plan.year,
+            kind=plan.kind,
+            target_unit_ids=current.target_unit_ids,
+            approved_by=actor,
+            approved_at=plan.approved_at,
+        ),
+    )
+    return _plan_read(plan, current.target_unit_ids)
+
+
+async def close_plan(
+    session: AsyncSession, *, plan: Plan, current: PlanRead, actor: str
+) -> PlanRead:
+    """Close an approved plan; inspections still scheduled under it are cancelled."""
+    if plan.status != "approved":
+        raise InvalidTransition(
+            f"Plan {plan.number!r} is {plan.status}; only an approved plan closes."
+        )
+    now = utcnow()
+    pending = await session.scalars(
+        select(Inspection).where(
+            col(Inspection.plan_id) == plan.id, col(Inspection.status) == "scheduled"
+        )
+    )
+    for inspection in pending:
+        _cancel(session, inspection, reason=CLOSING_REASON, actor=actor, now=now)
+    plan.status, plan.closed_by, plan.closed_at, plan.updated_at = "closed", actor, now, now
+    publish(
+        session, PlanClosed(plan_id=plan.id, number=plan.number, closed_by=actor, closed_at=now)
+    )
+    return _plan_read(plan, current.target_unit_ids)
+
+
+async def list_plans(
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    year: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    target_unit_id: uuid.UUID | None = None,
+    sort: str | None = None,
+) -> tuple[list[PlanRead], str | None]:
+    """Return a page of plans and the cursor of the next page."""
+    query = select(Plan)
+    for column, value in ((Plan.year, year), (Plan.status, status), (Plan.kind, kind)):
+        if value is not None:
+            query = query.where(col(column) == value)
+    if target_unit_id is not None:
+        query = query.where(
+            col(Plan.id).in_(
+                select(PlanTarget.plan_id).where(col(PlanTarget.unit_id) == target_unit_id)
+            )
+        )
+    order = SortOrder.of(sort, PLAN_SORTABLE) if sort else None
+    plans, next_cursor = await page_by_id(
+        session, query, id_column=Plan.id, limit=limit, cursor=cursor, sort=order
+    )
+    targets = await _targets(session, [p.id for p in plans])
+    return [_plan_read(p, targets[p.id]) for p in plans], next_cursor
+
+
+def inspection_read(inspection: Inspection) -> InspectionRead:
+    """Return the inspection as the API shows it."""
+    return InspectionRead.model_validate(inspection.model_dump())
+
+
+def _history(
+    inspection: Inspection, action: str, *, actor: str, at: datetime, reason: str | None = None
+) -> None:
+    # Reassigned, not appended in place: the JSON column notices assignments only.
+    inspection.history = [
+        *inspection.history,
+        {
+            "action": action,
+            "at": at.isoformat(),
+            "by": actor,
+            "reason": reason,
+            "window_start": inspection.window_start.isoformat(),
+            "window_end": inspection.window_end.isoformat(),
+        },
+    ]
+
+
+async def _check_schedule(
+    session: AsyncSession, data: InspectionCreate, plan: Plan
+) -> tuple[int, list[tuple[datetime, datetime]]]:
+    if plan.status == "closed":
+        raise InvalidTransition(
+            f"Plan {plan.number!r} is closed; nothing more is scheduled under it."
+        )
+    if data.window_end <= data.window_start:
+        raise Invalid.field(["body", "window_end"], "The window ends before it starts.")
+    if data.kind == "thematic" and not data.topic:
+        raise Invalid.field(["body", "topic"], "A thematic inspection names its topic.")
+    unit = await session.get(Unit, data.target_unit_id)
+    if unit is None:
+        raise Invalid.field(["body", "target_unit_id"], "No unit has this id.")
+    targets = (await _targets(session, [plan.id]))[plan.id]
+    if targets and unit.id not in await _within(session, targets):
+        raise Invalid.field(
+            ["body", "target_unit_id"], "The plan does not cover this unit or any unit above it."
+        )
+    recurrence = data.recurrence
+    windows = rules.occurrences(
+        data.window_start,
+        data.window_end,
+        recurrence.frequency if recurrence else None,
+        recurrence.count if recurrence else 1,
+    )
+    if plan.kind == "annual" and not all(
+        rules.in_year(s, plan.year) and rules.in_year(e, plan.year) for s, e in windows
+    ):
+        raise Invalid.field(
+            ["body", "recurrence" if recurrence else "window_end"],
+            f"Every inspection of an annual plan falls within {plan.year}.",
+        )
+    if unit.valid_to is not None and windows[-1][1].date() > unit.valid_to:
+        raise Invalid.field(
+            ["body", "target_unit_id"], f"This unit ceased to exist on {unit.valid_to}."
+        )
+    team = await session.get(Team, data.team_id)
+    if team is None:
+        raise Invalid.field(["body", "team_id"], "No team has this id.")
+    if team.valid_from > windows[0][0].date() or (
+        team.valid_to is not None and team.valid_to < windows[-1][1].date()
+    ):
+        raise Invalid.field(["body", "team_id"], "The team is not valid for the whole window.")
+    checklist = await session.get(Checklist, data.checklist_id)
+    if checklist is None:
+        raise Invalid.field(["body", "checklist_id"], "No checklist has this id.")
+    version = data.checklist_version or checklist.current_version
+    if version > checklist.current_version:
+        raise Invalid.field(
+            ["body", "checklist_version"],
+            f"The checklist's newest version is {checklist.current_version}.",
+        )
+    return version, windows
+
+
+async def _within(session: AsyncSession, roots: list[uuid.UUID]) -> set[uuid.UUID]:
+    start = select(Unit.id).where(col(Unit.id).in_(roots)).cte("within", recursive=True)
+    tree = start.union(select(Unit.id).join(start, col(Unit.parent_id) == start.c.id))
+    return set((await session.scalars(select(tree.c.id))).all())
+
+
+async def schedule(
+    session: AsyncSession, *, data: InspectionCreate, actor: str
+) -> list[Inspection]:
+    """Schedule an inspection (or a recurring series) and announce each occurrence."""
+    plan = await session.get(Plan, data.plan_id)
+    if plan is None:
+        raise Invalid.field(["body", "plan_id"], "No plan has this id.")
+    version, windows = await _check_schedule(session, data, plan)
+    series_id, now = uuid7(), utcnow()
+    inspections = []
+    for occurrence, (start, end) in enumerate(windows, start=1):
+        inspection = Inspection(
+            plan_id=plan.id,
+            series_id=series_id,
+            occurrence=occurrence,
+            kind=data.kind,
+            target_unit_id=data.target_unit_id,
+            window_start=start,
+            window_end=end,
+            team_id=data.team_id,
+            checklist_id=data.checklist_id,
+            checklist_version=version,
+            topic=data.topic,
+            status="scheduled",
+            sealed=data.kind == "surprise",
+            history=[],
+            created_by=actor,
+            created_at=now,
+        )
+        _history(inspection, "scheduled", actor=actor, at=now)
+        session.add(inspection)
+        inspections.append(inspection)
+        sealed = inspection.sealed
+        publish(
+            session,
+            InspectionScheduled(
+                inspection_id=inspection.id,
+                plan_id=plan.id,
+                series_id=series_id,
+                kind=data.kind,
+                team_id=data.team_id,
+                checklist_id=data.checklist_id,
+                checklist_version=version,
+                sealed=sealed,
+                target_unit_id=None if sealed else data.target_unit_id,
+                window_start=None if sealed else start,
+                window_end=None if sealed else end,
+                scheduled_at=now,
+            ),
+        )
+    return inspections
+
+
+async def _visible(session: AsyncSession, caller: Identity) -> Any:
+    """Return the condition selecting the inspections the caller may see."""
+    if caller.role in rules.SEES_ALL:
+        return true()
+    if caller.role in rules.TEAM_ROLES:
+        mine = await teams_of(session, subject=caller.subject)
+        return or_(col(Inspection.sealed).is_(False), col(Inspection.team_id).in_(mine))
+    if caller.role in (Role.UNIT_HEAD, Role.UNIT_STAFF):
+        scope = await unit_scope(session, code=caller.unit_code)
+        return and_(col(Inspection.sealed).is_(False), col(Inspection.target_unit_id).in_(scope))
+    return false()
+
+
+async def get_inspection(
+    session: AsyncSession, *, inspection_id: uuid.UUID, caller: Identity
+) -> Inspection:
+    """Return one inspection the caller may see; a sealed one is not found for anyone else."""
+    inspection = await session.scalar(
+        select(Inspection).where(
+            col(Inspection.id) == inspection_id, await _visible(session, caller)
+        )
+    )
+    if inspection is None:
+        raise InspectionNotFound(f"No inspection has id {inspection_id}.")
+    return inspection
+
+
+def _require_scheduled(inspection: Inspection, step: str) -> None:
+    if inspection.status != "scheduled":
+        raise InvalidTransition(f"The inspection is {inspection.status}; it cannot be {step}.")
+
+
+async def reschedule(
+    session: AsyncSession, *, inspection: Inspection, data: Reschedule, actor: str
+) -> Inspection:
+    """Move a scheduled inspection's window and announce it (sealed: without the window)."""
+    _require_scheduled(inspection, "rescheduled")
+    if data.window_end <= data.window_start:
+        raise Invalid.field(["body", "window_end"], "The window ends before it starts.")
+    plan = await session.get(Plan, inspection.plan_id)
+    assert plan is not None
+    if plan.status == "closed":
+        raise InvalidTransition(f"Plan {plan.number!r} is closed.")
+    if plan.kind == "annual" and not (
+        rules.in_year(data.window_start, plan.year) and rules.in_year(data.window_end, plan.year)
+    ):
+        raise Invalid.field(
+            ["body", "window_end"], f"Every inspection of an annual plan falls within {plan.year}."
+        )
+    team = await session.get(Team, inspection.team_id)
+    assert team is not None
+    if team.valid_from > data.window_start.date() or (
+        team.valid_to is not None and team.valid_to < data.window_end.date()
+    ):
+        raise Invalid.field(
+            ["body", "window_end"], "The team is not valid for the whole new window."
+        )
+    now = utcnow()
+    inspection.window_start, inspection.window_end, inspection.updated_at = (
+        data.window_start,
+        data.window_end,
+        now,
+    )
+    _history(inspection, "rescheduled", actor=actor, at=now, reason=data.reason)
+    sealed = inspection.sealed
+    publish(
+        session,
+        InspectionRescheduled(
+            inspection_id=inspection.id,
+            plan_id=inspection.plan_id,
+            sealed=sealed,
+            window_start=None if sealed else data.window_start,
+            window_end=None if sealed else data.window_end,
+            reason=None if sealed else data.reason,
+            rescheduled_at=now,
+        ),
+    )
+    return inspection
+
+
+def _cancel(
+    session: AsyncSession, inspection: Inspection, *, reason: str, actor: str, now: datetime
+) -> None:
+    inspection.status, inspection.updated_at = "cancelled", now
+    _history(inspection, "cancelled", actor=actor, at=now, reason=reason)
+    publish(
+        session,
+        InspectionCancelled(
+            inspection_id=inspection.id,
+            plan_id=inspection.plan_id,
+            sealed=inspection.sealed,
+            reason=None if inspection.sealed else reason,
+            cancelled_at=now,
+        ),
+    )
+
+
+async def cancel(
+    session: AsyncSession, *, inspection: Inspection, reason: str, actor: str
+) -> Inspection:
+    """Call off a scheduled inspection and announce it."""
+    _require_scheduled(inspection, "cancelled")
+    _cancel(session, inspection, reason=reason, actor=actor, now=utcnow())
+    return inspection
+
+
+async def list_inspections(
+    session: AsyncSession,
+    *,
+    caller: Identity,
+    limit: int,
+    cursor: str | None,
+    plan_id: uuid.UUID | None = None,
+    series_id: uuid.UUID | None = None,
+    target_unit_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    sort: str | None = None,
+) -> tuple[list[Inspection], str | None]:
+    """Return a page of the inspections the caller may see."""
+    query = select(Inspection).where(await _visible(session, caller))
+    for column, value in (
+        (Inspection.plan_id, plan_id),
+        (Inspection.series_id, series_id),
+        (Inspection.target_unit_id, target_unit_id),
+        (Inspection.team_id, team_id),
+        (Inspection.kind, kind),
+        (Inspection.status, status),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    order = SortOrder.of(sort, INSPECTION_SORTABLE) if sort else None
+    return await page_by_id(
+        session, query, id_column=Inspection.id, limit=limit, cursor=cursor, sort=order
+    )
+
+
+async def start_inspection(session: AsyncSession, *, visit: VisitStarted) -> None:
+    """Mark the inspection a visit belongs to as started: a sealed one is unsealed."""
+    if visit.inspection_id is None:
+        return
+    inspection = await session.get(Inspection, visit.inspection_id, with_for_update=True)
+    if inspection is None or inspection.status != "scheduled":
+        log.warning(
+            "visit %s names inspection %s, which is not scheduled; ignored",
+            visit.visit_id,
+            visit.inspection_id,
+        )
+        return
+    if inspection.target_unit_id != visit.unit_id:
+        log.warning(
+            "visit %s is at unit %s, not at inspection %s's target; ignored",
+            visit.visit_id,
+            visit.unit_id,
+            inspection.id,
+        )
+        return
+    now = utcnow()
+    inspection.status, inspection.sealed = "started", False
+    inspection.visit_id, inspection.started_at, inspection.updated_at = (
+        visit.visit_id,
+        visit.started_at,
+        now,
+    )
+    _history(inspection, "started", actor=f"visit:{visit.visit_id}", at=now)
+    publish(
+        session,
+        InspectionStarted(
+            inspection_id=inspection.id,
+            plan_id=inspection.plan_id,
+            kind=inspection.kind,
+            target_unit_id=inspection.target_unit_id,
+            window_start=inspection.window_start,
+            window_end=inspection.window_end,
+            team_id=inspection.team_id,
+            visit_id=visit.visit_id,
+            started_at=visit.started_at,
+        ),
+    )

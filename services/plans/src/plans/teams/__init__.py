@@ -1,0 +1,1 @@
+"""Inspection teams: founded by a decision, a leader and members, valid for a period."""

@@ -1,0 +1,105 @@
+"""HTTP routes for inspection teams."""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from plans.teams import service
+from plans.teams.schemas import TeamCreate, TeamRead, TeamUpdate
+from servicekit.access import Identity, allow
+from servicekit.audit import set_resource
+from servicekit.db import SessionDep
+from servicekit.errors import problem_responses
+from servicekit.etag import etag_of, require_match
+from servicekit.pagination import Cursor, Limit, Page
+
+router = APIRouter(prefix="/api/v1/plans/teams", tags=["plans: teams"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Found an inspection team",
+    description=(
+        "Thành lập đoàn kiểm tra theo quyết định (số, ngày, cơ quan ban hành),"
+        " với trưởng đoàn và các thành viên, trong thời hạn hoạt động."
+    ),
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def form_team(
+    request: Request,
+    body: TeamCreate,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("plans.teams.form"))],
+) -> TeamRead:
+    team = await service.form_team(session, data=body)
+    response.headers["Location"] = f"/api/v1/plans/teams/{team.id}"
+    set_resource(request, response.headers["Location"])
+    response.headers["ETag"] = etag_of(team)
+    return team
+
+
+@router.get(
+    "/{team_id}",
+    summary="Read one team",
+    description="Xem một đoàn kiểm tra và thành viên.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_team(
+    team_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("plans.teams.read"))],
+) -> TeamRead:
+    _team, read = await service.get_team(session, team_id=team_id)
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+@router.patch(
+    "/{team_id}",
+    summary="Change a team",
+    description=(
+        "Đổi tên, thay thành viên (cả danh sách) hoặc thời hạn của đoàn."
+        " Cần If-Match với ETag vừa đọc."
+    ),
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
+)
+async def update_team(
+    team_id: uuid.UUID,
+    body: TeamUpdate,
+    session: SessionDep,
+    response: Response,
+    _: Annotated[Identity, Depends(allow("plans.teams.update"))],
+    if_match: Annotated[str | None, Header(description="ETag of the version you edited")] = None,
+) -> TeamRead:
+    team, current = await service.get_team(session, team_id=team_id)
+    require_match(if_match, current, what="team")
+    read = await service.update_team(session, team=team, current=current, data=body)
+    response.headers["ETag"] = etag_of(read)
+    return read
+
+
+@router.get(
+    "",
+    summary="List teams",
+    description="Danh sách đoàn kiểm tra; lọc theo ngày còn hiệu lực hoặc thành viên.",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_teams(
+    session: SessionDep,
+    _: Annotated[Identity, Depends(allow("plans.teams.list"))],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    active_on: Annotated[date | None, Query(description="Đoàn còn hiệu lực vào ngày này")] = None,
+    member: Annotated[
+        str | None, Query(max_length=255, description="Đoàn có người này (subject)")
+    ] = None,
+) -> Page[TeamRead]:
+    teams, next_cursor = await service.list_teams(
+        session, limit=limit, cursor=cursor, active_on=active_on, member=member
+    )
+    return Page[TeamRead](items=teams, next_cursor=next_cursor)

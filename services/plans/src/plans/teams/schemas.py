@@ -1,0 +1,74 @@
+"""Request and response bodies for inspection teams."""
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from contracts.plans import TeamMember
+from servicekit.text import NfcText
+from servicekit.times import VnDatetime
+
+EXAMPLE: JsonDict = {
+    "name": "Đoàn kiểm tra công vụ số 1",
+    "decision_number": "Số 45/QĐ-UBND",
+    "decision_date": "2021-02-01",
+    "decision_issuer": "UBND tỉnh Nghệ An",
+    "members": [
+        {
+            "subject": "nguyen.van.an",
+            "full_name": "Nguyễn Văn An",
+            "role": "leader",
+            "position": "Phó Giám đốc Sở Nội vụ",
+        },
+        {"subject": "tran.thi.binh", "full_name": "Trần Thị Bình", "role": "member"},
+    ],
+    "valid_from": "2021-02-01",
+    "valid_to": "2021-12-31",
+}
+
+
+class TeamBase(BaseModel):
+    """Fields a client gives for a team."""
+
+    name: NfcText = Field(min_length=1, max_length=255, description="Tên đoàn kiểm tra")
+    decision_number: NfcText = Field(
+        min_length=1, max_length=100, description="Số quyết định thành lập đoàn"
+    )
+    decision_date: date = Field(description="Ngày ký quyết định")
+    decision_issuer: NfcText = Field(
+        min_length=1, max_length=255, description="Cơ quan ban hành quyết định"
+    )
+    members: list[TeamMember] = Field(
+        min_length=1, max_length=50, description="Thành viên; đúng một trưởng đoàn (leader)."
+    )
+    valid_from: date = Field(description="Đoàn hoạt động từ ngày")
+    valid_to: date | None = Field(default=None, description="Đến ngày (bỏ trống: chưa hết hạn)")
+
+
+class TeamCreate(TeamBase):
+    """Body of POST /api/v1/plans/teams."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+
+
+class TeamUpdate(BaseModel):
+    """Body of PATCH /api/v1/plans/teams/{id}: only the fields given change."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"valid_to": "2021-06-30"}]}
+    )
+
+    name: NfcText | None = Field(default=None, min_length=1, max_length=255)
+    members: list[TeamMember] | None = Field(default=None, min_length=1, max_length=50)
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class TeamRead(TeamBase):
+    """A team as the API returns it."""
+
+    id: uuid.UUID
+    created_at: VnDatetime
+    updated_at: VnDatetime | None = None

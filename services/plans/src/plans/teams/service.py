@@ -1,0 +1,177 @@
+"""Domain logic of inspection teams."""
+
+import uuid
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, delete, or_, select
+
+from contracts.plans import TeamChanged, TeamFormed, TeamMember
+from plans.errors import TeamNotFound
+from plans.events import publish
+from plans.models import Team, TeamMembership
+from plans.teams.schemas import TeamCreate, TeamRead, TeamUpdate
+from servicekit.errors import Invalid
+from servicekit.pagination import page_by_id
+from servicekit.times import utcnow
+
+
+def check_members(members: list[TeamMember]) -> None:
+    """Refuse a member list without exactly one leader or with a person listed twice."""
+    leaders = [m for m in members if m.role == "leader"]
+    if len(leaders) != 1:
+        raise Invalid.field(["body", "members"], "A team has exactly one leader (role 'leader').")
+    seen: set[str] = set()
+    for index, member in enumerate(members):
+        if member.subject in seen:
+            raise Invalid.field(
+                ["body", "members", index, "subject"], "This person is already on the team."
+            )
+        seen.add(member.subject)
+
+
+def check_validity(valid_from: date, valid_to: date | None) -> None:
+    """Refuse a validity period that ends before it starts."""
+    if valid_to is not None and valid_to < valid_from:
+        raise Invalid.field(["body", "valid_to"], "valid_to is before valid_from.")
+
+
+def _memberships(team_id: uuid.UUID, members: list[TeamMember]) -> list[TeamMembership]:
+    return [
+        TeamMembership(team_id=team_id, rank=rank, **member.model_dump())
+        for rank, member in enumerate(members)
+    ]
+
+
+async def _members(
+    session: AsyncSession, team_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[TeamMember]]:
+    rows = await session.scalars(
+        select(TeamMembership)
+        .where(col(TeamMembership.team_id).in_(team_ids))
+        .order_by(col(TeamMembership.team_id), col(TeamMembership.rank))
+    )
+    members: dict[uuid.UUID, list[TeamMember]] = defaultdict(list)
+    for row in rows:
+        members[row.team_id].append(
+            TeamMember(
+                subject=row.subject,
+                full_name=row.full_name,
+                role=row.role,
+                position=row.position,
+            )
+        )
+    return members
+
+
+def _read(team: Team, members: list[TeamMember]) -> TeamRead:
+    return TeamRead.model_validate({**team.model_dump(), "members": members})
+
+
+async def team_subjects(session: AsyncSession, *, team_id: uuid.UUID) -> set[str]:
+    """Return the sign-in subjects of a team's members."""
+    rows = await session.scalars(
+        select(TeamMembership.subject).where(col(TeamMembership.team_id) == team_id)
+    )
+    return set(rows.all())
+
+
+async def teams_of(session: AsyncSession, *, subject: str) -> set[uuid.UUID]:
+    """Return the ids of the teams a person is on."""
+    rows = await session.scalars(
+        select(TeamMembership.team_id).where(col(TeamMembership.subject) == subject)
+    )
+    return set(rows.all())
+
+
+async def form_team(session: AsyncSession, *, data: TeamCreate) -> TeamRead:
+    """Found a team by its decision and announce it."""
+    check_members(data.members)
+    check_validity(data.valid_from, data.valid_to)
+    team = Team(**data.model_dump(exclude={"members"}), created_at=utcnow())
+    session.add(team)
+    await session.flush()
+    session.add_all(_memberships(team.id, data.members))
+    publish(
+        session,
+        TeamFormed(
+            team_id=team.id,
+            name=team.name,
+            decision_number=team.decision_number,
+            decision_date=team.decision_date,
+            decision_issuer=team.decision_issuer,
+            members=data.members,
+            valid_from=team.valid_from,
+            valid_to=team.valid_to,
+            formed_at=team.created_at,
+        ),
+    )
+    return _read(team, data.members)
+
+
+async def get_team(session: AsyncSession, *, team_id: uuid.UUID) -> tuple[Team, TeamRead]:
+    """Return one team, as stored and as read."""
+    team = await session.get(Team, team_id)
+    if team is None:
+        raise TeamNotFound(f"No team has id {team_id}.")
+    return team, _read(team, (await _members(session, [team.id]))[team.id])
+
+
+async def update_team(
+    session: AsyncSession, *, team: Team, current: TeamRead, data: TeamUpdate
+) -> TeamRead:
+    """Change a team's name, members or validity and announce it."""
+    changes = data.model_dump(exclude_unset=True, exclude={"members"})
+    members = data.members if data.members is not None else current.members
+    check_members(members)
+    check_validity(
+        changes.get("valid_from") or team.valid_from, changes.get("valid_to", team.valid_to)
+    )
+    for field, value in changes.items():
+        if value is not None or field == "valid_to":
+            setattr(team, field, value)
+    if data.members is not None:
+        await session.execute(delete(TeamMembership).where(col(TeamMembership.team_id) == team.id))
+        session.add_all(_memberships(team.id, members))
+    team.updated_at = utcnow()
+    publish(
+        session,
+        TeamChanged(
+            team_id=team.id,
+            name=team.name,
+            members=members,
+            valid_from=team.valid_from,
+            valid_to=team.valid_to,
+            changed_at=team.updated_at,
+        ),
+    )
+    return _read(team, members)
+
+
+async def list_teams(
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    active_on: date | None = None,
+    member: str | None = None,
+) -> tuple[list[TeamRead], str | None]:
+    """Return a page of teams and the cursor of the next page."""
+    query = select(Team)
+    if active_on is not None:
+        query = query.where(
+            col(Team.valid_from) <= active_on,
+            or_(col(Team.valid_to).is_(None), col(Team.valid_to) >= active_on),
+        )
+    if member is not None:
+        query = query.where(
+            col(Team.id).in_(
+                select(TeamMembership.team_id).where(col(TeamMembership.subject) == member)
+            )
+        )
+    teams, next_cursor = await page_by_id(
+        session, query, id_column=Team.id, limit=limit, cursor=cursor
+    )
+    members = await _members(session, [t.id for t in teams])
+    return [_read(t, members[t.id]) for t in teams], next_cursor

@@ -1,0 +1,1 @@
+"""The unit registry: provinces, communes/wards, agencies and offices."""

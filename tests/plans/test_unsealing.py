@@ -1,0 +1,81 @@
+"""A visit that starts an inspection unseals it: plans hears it from visits over the broker."""
+
+from typing import Any
+
+from servicekit.access import Identity, Role
+from tests.conftest import Broker, DatabaseFactory
+from tests.support.apps import AppClient, build_app, serve
+from tests.support.factories import create_visit_body
+from tests.support.identity import As, as_
+from tests.support.planning import created, prepare, staged
+from tests.support.waiting import eventually
+
+LEADER = "nguyen.van.an"
+
+
+async def inspection_seen_by(plans: AppClient, auth: As, inspection_id: str) -> Any:
+    response = await plans.get(f"/api/v1/plans/inspections/{inspection_id}", auth=auth)
+    return response.json() if response.status_code == 200 else None
+
+
+async def test_starting_the_visit_unseals_the_inspection(
+    broker: Broker, database: DatabaseFactory
+) -> None:
+    apps = {
+        name: build_app(name, database_url=await database(name), bootstrap=broker.bootstrap)
+        for name in ("plans", "visits")
+    }
+    leader = As(Identity(subject=LEADER, role=Role.TEAM_LEADER))
+    async with serve(apps["plans"], Role.ADMIN) as plans, serve(apps["visits"]) as visits:
+        province = await prepare(plans, team_members=(LEADER,))
+        inspection = await created(plans, "/api/v1/plans/inspections", province.inspection())
+        decoy = await created(plans, "/api/v1/plans/inspections", province.inspection())
+        head = as_(Role.UNIT_HEAD, province.district["code"])
+        assert await inspection_seen_by(plans, head, inspection["id"]) is None
+
+        # A visit elsewhere naming the inspection does not unseal it.
+        wrong_unit = create_visit_body(
+            province.province["id"], inspection_id=inspection["id"], surprise=True
+        )
+        assert (
+            await visits.post("/api/v1/visits/visits", json=wrong_unit, auth=leader)
+        ).status_code == 201
+        visit = create_visit_body(
+            province.district["id"],
+            inspection_id=inspection["id"],
+            started_at="2021-02-22T16:15:00+07:00",
+        )
+        assert (
+            await visits.post("/api/v1/visits/visits", json=visit, auth=leader)
+        ).status_code == 201
+
+        unsealed = await eventually(
+            lambda: inspection_seen_by(plans, head, inspection["id"]), timeout_s=30
+        )
+        assert unsealed["sealed"] is False
+        assert unsealed["status"] == "started"
+        assert unsealed["visit_id"] == visit["id"]
+        assert unsealed["started_at"] == "2021-02-22T16:15:00+07:00"
+        assert unsealed["history"][-1]["action"] == "started"
+        assert await inspection_seen_by(plans, head, decoy["id"]) is None
+
+        started = [p for t, p in await staged(plans) if t.endswith("inspection.started.v1")]
+        assert started == [
+            {
+                "inspection_id": inspection["id"],
+                "plan_id": province.plan["id"],
+                "kind": "surprise",
+                "target_unit_id": province.district["id"],
+                "window_start": "2021-02-22T00:30:00Z",
+                "window_end": "2021-02-24T10:00:00Z",
+                "team_id": province.team["id"],
+                "visit_id": visit["id"],
+                "started_at": "2021-02-22T16:15:00+07:00",
+            }
+        ]
+        cancel = await plans.post(
+            f"/api/v1/plans/inspections/{inspection['id']}/cancellation",
+            json={"reason": "Muộn"},
+            headers={"If-Match": "*"},
+        )
+        assert cancel.status_code == 409
