@@ -1,6 +1,9 @@
 """The whole stack as separate processes, driven only through the gateway."""
 
+import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,3 +173,39 @@ def test_service_down_is_503_with_retry_after(api: httpx.Client, stack: Stack) -
     finally:
         stack.start_app("visits")
         stack.wait_ready(30)
+
+
+def test_make_demo_schedules_the_seed_inspections(stack: Stack) -> None:
+    env = {**os.environ, "DATABASE_URL": stack.database_url("plans")}
+    subprocess.run(
+        [sys.executable, "-m", "plans.checklists.defaults"], env=env, check=True, timeout=60
+    )
+    demo = [
+        sys.executable,
+        "-m",
+        "devstack.demo",
+        "--gateway",
+        stack.gateway_url,
+        "--keys",
+        str(stack.keys_dir),
+    ]
+    output = subprocess.run(demo, capture_output=True, text=True, timeout=120, check=True).stdout
+    schedule = output.split("Bảng tổng hợp")[0]
+    rows = [line for line in schedule.splitlines() if "Đột xuất" in line]
+    # Bắc Kạn's 8 wards, Nghệ An's 3 districts, Hạ Long's 2 wards by its 2 teams.
+    assert len(rows) == 13
+    started = {line.split("  ")[0] for line in rows if line.rstrip().endswith("Đã bắt đầu")}
+    assert started == {
+        "Huyện Kỳ Sơn",
+        "Huyện Con Cuông",
+        "Huyện Thanh Chương",
+        "Phường Sông Cầu",
+        "Phường Hạ Long",
+        "Phường Hồng Gai",
+    }
+    assert sum("Đã lên lịch, giữ kín" in line for line in rows) == 7
+    assert {"Tổ số 1", "Tổ số 2"} <= {part.strip() for line in rows for part in line.split("  ")}
+    assert "Lãnh đạo Phường Sông Cầu thấy 1 cuộc kiểm tra" in output
+    assert "Lãnh đạo Phường Nguyễn Thị Minh Khai thấy 0 cuộc kiểm tra" in output
+    again = subprocess.run(demo, capture_output=True, text=True, timeout=120, check=True).stdout
+    assert again.split("Bảng tổng hợp")[0] == schedule

@@ -1,16 +1,20 @@
 """`make demo`: drive the seed scenario through the gateway and print what reporting shows."""
 
 import argparse
+import re
 import sys
 import time
 import uuid
-from collections.abc import Generator
+from collections import Counter
+from collections.abc import Generator, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from devstack.scenario import UNITS, DemoUnit
+from devstack.scenario import PLANS, TEAMS, UNITS, DemoInspection, DemoPlan, DemoTeam, DemoUnit
 from devstack.token import mint_token
 from servicekit.access import Role
 
@@ -22,25 +26,53 @@ COLUMNS = ("Mã", "Đơn vị", "Cấp", "Số cuộc kiểm tra", "Lượt đá
 # Who does what in the scenario; everything else is read by the inspectorate.
 DEMO_ROLES: dict[tuple[str, str], Role | None] = {
     ("POST", "/api/v1/plans/units"): Role.ADMIN,
+    ("POST", "/api/v1/plans/teams"): Role.INSPECTORATE,
+    ("POST", "/api/v1/plans/plans"): Role.INSPECTORATE,
+    ("POST", "/api/v1/plans/inspections"): Role.INSPECTORATE,
     ("POST", "/api/v1/visits/visits"): Role.INSPECTOR,
     ("POST", "/api/v1/citizen-feedback/ratings"): None,
 }
+APPROVAL = re.compile(r"^/api/v1/plans/plans/[^/]+/approval$")
+KINDS = {"surprise": "Đột xuất", "periodic": "Theo kế hoạch", "thematic": "Chuyên đề"}
+STATUSES = {"draft": "Dự thảo", "approved": "Đã duyệt", "closed": "Đã kết thúc"}
+DEFAULT_CHECKLIST = "(mặc định)"
 
 
 class RoleAuth(httpx.Auth):
     """Calls each operation as the role that does it in real life, with a local token."""
 
     def __init__(self, keys_dir: Path) -> None:
+        self.keys_dir = keys_dir
+        # Stable subjects: Idempotency-Keys belong to their caller, so a rerun replays.
         self.tokens = {
-            role: mint_token(role, None, keys_dir=keys_dir)
+            role: mint_token(role, None, keys_dir=keys_dir, subject=f"demo.{role.value}")
             for role in (Role.ADMIN, Role.INSPECTOR, Role.INSPECTORATE)
         }
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        role = DEMO_ROLES.get((request.method, request.url.path), Role.INSPECTORATE)
-        if role is not None:  # citizens rate without an account
+        path = request.url.path
+        role = (
+            Role.ADMIN
+            if APPROVAL.match(path)
+            else DEMO_ROLES.get((request.method, path), Role.INSPECTORATE)
+        )
+        if role is not None and "Authorization" not in request.headers:
+            # Citizens rate without an account.
             request.headers["Authorization"] = f"Bearer {self.tokens[role]}"
         yield request
+
+    def unit_head(self, unit_code: str) -> dict[str, str]:
+        """Return the Authorization header of the head of a unit."""
+        token = mint_token(Role.UNIT_HEAD, unit_code, keys_dir=self.keys_dir)
+        return {"Authorization": f"Bearer {token}"}
+
+
+def created(response: httpx.Response, what: str) -> dict[str, Any]:
+    """Return the created resource, or stop the demo saying what failed."""
+    if response.status_code != 201:
+        raise SystemExit(f"{what} failed: {response.status_code} {response.text}")
+    resource: dict[str, Any] = response.json()
+    return resource
 
 
 def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> str:
@@ -53,36 +85,161 @@ def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> str:
     if unit.valid_to is not None:
         body["valid_to"] = unit.valid_to
     response = api.post("/api/v1/plans/units", json=body)
-    if response.status_code == 201:
-        return str(response.json()["id"])
     if response.status_code == 409:
         found = api.get("/api/v1/plans/units", params={"code": unit.code}).json()["items"]
         return str(found[0]["id"])
-    raise SystemExit(f"registering {unit.name} failed: {response.status_code} {response.text}")
+    return str(created(response, f"registering {unit.name}")["id"])
 
 
-def run(api: httpx.Client) -> list[dict[str, Any]]:
-    """Send the scenario; return the scorecards reporting then shows, in scenario order."""
+def form_team(api: httpx.Client, team: DemoTeam) -> str:
+    """Found a team, or find the one an earlier run founded; return its id."""
+    leader = team.members[0].subject
+    for found in api.get("/api/v1/plans/teams", params={"member": leader}).json()["items"]:
+        if found["name"] == team.name:
+            return str(found["id"])
+    body = {
+        "name": team.name,
+        "decision_number": team.decision_number,
+        "decision_date": team.decision_date,
+        "decision_issuer": team.decision_issuer,
+        "members": [asdict(m) for m in team.members],
+        "valid_from": team.valid_from,
+        "valid_to": team.valid_to,
+    }
+    return str(created(api.post("/api/v1/plans/teams", json=body), f"forming {team.name}")["id"])
+
+
+def default_checklist(api: httpx.Client) -> str:
+    """Return the id of the default checklist `make up` installs."""
+    for checklist in api.get("/api/v1/plans/checklists", params={"limit": 500}).json()["items"]:
+        if checklist["current"]["name"].endswith(DEFAULT_CHECKLIST):
+            return str(checklist["id"])
+    raise SystemExit("The default checklist is missing: run `make reference-data`.")
+
+
+def approved_plan(api: httpx.Client, plan: DemoPlan, ids: dict[str, str]) -> dict[str, Any]:
+    """Draft and approve a plan, or find the one an earlier run made; return it."""
+    listed = api.get("/api/v1/plans/plans", params={"year": plan.year, "limit": 500}).json()
+    found = [p for p in listed["items"] if (p["number"], p["issuer"]) == (plan.number, plan.issuer)]
+    if found:
+        current: dict[str, Any] = found[0]
+    else:
+        body = {
+            "number": plan.number,
+            "title": plan.title,
+            "issuer": plan.issuer,
+            "year": plan.year,
+            "kind": plan.kind,
+            "objectives": plan.objectives,
+            "target_unit_ids": [ids[code] for code in plan.targets],
+        }
+        current = created(api.post("/api/v1/plans/plans", json=body), f"drafting {plan.number}")
+    if current["status"] == "draft":
+        path = f"/api/v1/plans/plans/{current['id']}"
+        etag = api.get(path).headers["etag"]
+        response = api.post(f"{path}/approval", headers={"If-Match": etag})
+        response.raise_for_status()
+        current = response.json()
+    return current
+
+
+def schedule(
+    api: httpx.Client, plan_id: str, inspection: DemoInspection, team_id: str, checklist_id: str
+) -> dict[str, Any]:
+    """Schedule an inspection, or find the one an earlier run scheduled; return it."""
+    body = {
+        "plan_id": plan_id,
+        "target_unit_id": inspection.target,
+        "kind": inspection.kind,
+        "window_start": inspection.window_start,
+        "window_end": inspection.window_end,
+        "team_id": team_id,
+        "checklist_id": checklist_id,
+    }
+    params: dict[str, str | int] = {
+        "plan_id": plan_id,
+        "target_unit_id": inspection.target,
+        "limit": 500,
+    }
+    for found in api.get("/api/v1/plans/inspections", params=params).json()["items"]:
+        if found["status"] != "cancelled" and found["kind"] == inspection.kind:
+            return dict(found)
+    return created(api.post("/api/v1/plans/inspections", json=body), "scheduling an inspection")
+
+
+@dataclass
+class Outcome:
+    """What the demo did and what reporting and plans then show."""
+
+    cards: list[dict[str, Any]]
+    plans: list[dict[str, Any]]
+    inspections: list[dict[str, Any]]
+    names: dict[str, str]
+    team_names: dict[str, str]
+
+
+def run(api: httpx.Client) -> Outcome:
+    """Send the scenario; return what reporting and plans then show."""
     ids: dict[str, str] = {}
     for unit in UNITS:
-        unit_id = register(api, unit, ids)
-        ids[unit.code] = unit_id
+        ids[unit.code] = register(api, unit, ids)
+    team_ids = {team.key: form_team(api, team) for team in TEAMS}
+    checklist_id = default_checklist(api)
+    plans, inspections = [], []
+    # The scheduled inspection each scenario visit carries out.
+    carried: dict[tuple[str, str], str] = {}
+    for plan in PLANS:
+        current = approved_plan(api, plan, ids)
+        plans.append(current)
+        for planned in plan.inspections:
+            target = replace(planned, target=ids[planned.target])
+            inspection = schedule(api, current["id"], target, team_ids[planned.team], checklist_id)
+            inspections.append(inspection)
+            if planned.visit_at is not None:
+                carried[(planned.target, planned.visit_at)] = inspection["id"]
+    for unit in UNITS:
         for started_at, note in unit.visits:
             visit = {
                 "id": str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/{started_at}")),
-                "unit_id": unit_id,
+                "unit_id": ids[unit.code],
                 "started_at": started_at,
                 "surprise": True,
                 "note": note,
+                "inspection_id": carried.get((unit.code, started_at)),
             }
             api.post("/api/v1/visits/visits", json=visit).raise_for_status()
         for index, score in enumerate(unit.ratings):
-            rating = {"unit_id": unit_id, "score": score, "service": "Chứng thực bản sao"}
+            rating = {"unit_id": ids[unit.code], "score": score, "service": "Chứng thực bản sao"}
             key = str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/rating/{index}"))
             api.post(
                 "/api/v1/citizen-feedback/ratings", json=rating, headers={"Idempotency-Key": key}
             ).raise_for_status()
-    return [wait_for_scorecard(api, ids[u.code], u) for u in UNITS]
+    cards = [wait_for_scorecard(api, ids[u.code], u) for u in UNITS]
+    started = set(carried.values())
+    inspections = [
+        wait_for_inspection(api, i["id"], "started" if i["id"] in started else i["status"])
+        for i in inspections
+    ]
+    names = {
+        unit_id: next(c["name"] for c in cards if c["unit_id"] == unit_id)
+        for unit_id in ids.values()
+    }
+    team_names = {team_ids[t.key]: t.short for t in TEAMS}
+    return Outcome(cards, plans, inspections, names, team_names)
+
+
+def wait_for_inspection(
+    api: httpx.Client, inspection_id: str, status: str, timeout_s: float = 30.0
+) -> dict[str, Any]:
+    """Wait until plans shows the inspection in `status` (a visit starts it over the broker)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        inspection: dict[str, Any] = api.get(f"/api/v1/plans/inspections/{inspection_id}").json()
+        if inspection.get("status") == status:
+            return inspection
+        if time.monotonic() > deadline:
+            raise SystemExit(f"inspection {inspection_id} did not become {status}")
+        time.sleep(0.1)
 
 
 def wait_for_scorecard(
@@ -102,6 +259,16 @@ def wait_for_scorecard(
         time.sleep(0.1)
 
 
+def table(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    """Return rows as a plain-text table under `columns`."""
+    widths = [max(len(r[i]) for r in (columns, *rows)) for i in range(len(columns))]
+    lines = [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in (columns, *rows)
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def render(cards: list[dict[str, Any]]) -> str:
     """Return the scorecards as a plain-text table with Vietnamese headings."""
     rows = [
@@ -115,11 +282,57 @@ def render(cards: list[dict[str, Any]]) -> str:
         )
         for c in cards
     ]
-    widths = [max(len(r[i]) for r in (COLUMNS, *rows)) for i in range(len(COLUMNS))]
-    lines = [
-        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in (COLUMNS, *rows)
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    return table(COLUMNS, rows)
+
+
+def when(moment: str) -> str:
+    """Return an RFC 3339 time as Vietnamese readers write it: 22/02/2021 07:00."""
+    return datetime.fromisoformat(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def render_schedule(outcome: Outcome) -> str:
+    """Return the plans and their inspections as plain-text tables."""
+    counts = Counter(i["plan_id"] for i in outcome.inspections)
+    plans = table(
+        ("Số", "Cơ quan ban hành", "Năm", "Trạng thái", "Số cuộc"),
+        [
+            (p["number"], p["issuer"], str(p["year"]), STATUSES[p["status"]], str(counts[p["id"]]))
+            for p in outcome.plans
+        ],
+    )
+    inspections = table(
+        ("Đơn vị", "Loại", "Từ", "Đến", "Đoàn", "Trạng thái"),
+        [
+            (
+                outcome.names[i["target_unit_id"]],
+                KINDS[i["kind"]],
+                when(i["window_start"]),
+                when(i["window_end"]),
+                outcome.team_names[i["team_id"]],
+                "Đã bắt đầu"
+                if i["status"] == "started"
+                else "Đã lên lịch, giữ kín"
+                if i["sealed"]
+                else "Đã lên lịch",
+            )
+            for i in outcome.inspections
+        ],
+    )
+    return f"{plans}\n\n{inspections}"
+
+
+def secrecy(api: httpx.Client, auth: RoleAuth, outcome: Outcome) -> str:
+    """Return what heads of inspected units see of inspections of their own unit."""
+    lines = []
+    codes = {c["unit_id"]: c["code"] for c in outcome.cards}
+    for inspection in outcome.inspections[3:5]:
+        code = codes[inspection["target_unit_id"]]
+        seen = api.get("/api/v1/plans/inspections", headers=auth.unit_head(code)).json()
+        lines.append(
+            f"Lãnh đạo {outcome.names[inspection['target_unit_id']]} thấy"
+            f" {len(seen['items'])} cuộc kiểm tra về đơn vị mình"
+            + (" (cuộc kiểm tra đột xuất còn giữ kín)." if inspection["sealed"] else ".")
+        )
     return "\n".join(lines)
 
 
@@ -129,16 +342,24 @@ def main() -> None:
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
     parser.add_argument("--keys", type=Path, default=Path("var/keys"))
     args = parser.parse_args()
-    with httpx.Client(base_url=args.gateway, timeout=10, auth=RoleAuth(args.keys)) as api:
+    auth = RoleAuth(args.keys)
+    with httpx.Client(base_url=args.gateway, timeout=10, auth=auth) as api:
         try:
             api.get("/readyz").raise_for_status()
         except httpx.HTTPError:
             sys.exit(f"CongVu is not ready at {args.gateway}: start it with `make up` first.")
         started = time.monotonic()
-        cards = run(api)
-    print("Bảng tổng hợp kiểm tra công vụ (từ dịch vụ báo cáo, qua cổng API):\n")
-    print(render(cards))
-    print(f"\n{len(cards)} đơn vị; báo cáo cập nhật sau {time.monotonic() - started:.1f} giây.")
+        outcome = run(api)
+        print("Kế hoạch và lịch kiểm tra (dịch vụ kế hoạch, qua cổng API):\n")
+        print(render_schedule(outcome))
+        print()
+        print(secrecy(api, auth, outcome))
+    print("\nBảng tổng hợp kiểm tra công vụ (từ dịch vụ báo cáo, qua cổng API):\n")
+    print(render(outcome.cards))
+    print(
+        f"\n{len(outcome.cards)} đơn vị; báo cáo cập nhật sau"
+        f" {time.monotonic() - started:.1f} giây."
+    )
 
 
 if __name__ == "__main__":

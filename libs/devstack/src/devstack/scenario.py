@@ -1,9 +1,11 @@
-"""The demo scenario, drawn from press reports of kiểm tra công vụ in Nghệ An and Quảng Ninh.
+"""The demo scenario, drawn from press reports of kiểm tra công vụ in Nghệ An, Bắc Kạn and
+Quảng Ninh.
 
 Provinces and post-2025 wards carry their official codes and are already in the registry
 (`make up` imports the official list; the demo finds them). Pre-2025 districts and the
-communes the 2021 reports name are not in that list: they carry local demo codes (prefix
-`DEMO-`) and `valid_to` 2025-06-30.
+communes and wards the 2021 and 2024 reports name are not in that list: they carry local
+demo codes (prefix `DEMO-`) and `valid_to` 2025-06-30. The reports name no decision
+numbers or team members: those, and the plan numbers, are invented for the demo.
 """
 
 from dataclasses import dataclass, field
@@ -101,6 +103,35 @@ UNITS: tuple[DemoUnit, ...] = (
             ),
         ),
     ),
+    DemoUnit("DEMO-BAC-KAN", "Tỉnh Bắc Kạn", "province", valid_to=BEFORE_2025),
+    DemoUnit(
+        "DEMO-BK-TP", "Thành phố Bắc Kạn", "district", parent="DEMO-BAC-KAN", valid_to=BEFORE_2025
+    ),
+    DemoUnit(
+        "DEMO-BK-SONG-CAU",
+        "Phường Sông Cầu",
+        "commune",
+        parent="DEMO-BK-TP",
+        valid_to=BEFORE_2025,
+        visits=(
+            (
+                "2024-02-15T07:45:00+07:00",
+                "Tổ công tác cấp ủy kiểm tra đột xuất ngày làm việc đầu tiên sau Tết.",
+            ),
+        ),
+    ),
+    *(
+        DemoUnit(code, name, "commune", parent="DEMO-BK-TP", valid_to=BEFORE_2025)
+        for code, name in (
+            ("DEMO-BK-NTMK", "Phường Nguyễn Thị Minh Khai"),
+            ("DEMO-BK-DUC-XUAN", "Phường Đức Xuân"),
+            ("DEMO-BK-PHUNG-CHI-KIEN", "Phường Phùng Chí Kiên"),
+            ("DEMO-BK-HUYEN-TUNG", "Phường Huyền Tụng"),
+            ("DEMO-BK-XUAT-HOA", "Phường Xuất Hóa"),
+            ("DEMO-BK-DUONG-QUANG", "Xã Dương Quang"),
+            ("DEMO-BK-NONG-THUONG", "Xã Nông Thượng"),
+        )
+    ),
     DemoUnit("22", "Quảng Ninh", "province"),
     DemoUnit(
         "06688",
@@ -119,5 +150,204 @@ UNITS: tuple[DemoUnit, ...] = (
         valid_from=SINCE_2025,
         visits=(("2026-02-23T14:10:00+07:00", "Tổ kiểm tra công vụ số 2, không báo trước."),),
         ratings=(4, 5, 3),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    """A person on a team: `subject` is what their sign-in token names them."""
+
+    subject: str
+    full_name: str
+    role: str
+    position: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoTeam:
+    """An inspection team and the decision that founded it."""
+
+    key: str
+    name: str
+    short: str
+    decision_number: str
+    decision_date: str
+    decision_issuer: str
+    members: tuple[DemoMember, ...]
+    valid_from: str
+    valid_to: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoInspection:
+    """An inspection to schedule; `visit_at` names the scenario visit that carries it out."""
+
+    target: str
+    kind: str
+    window_start: str
+    window_end: str
+    team: str
+    visit_at: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """A plan, the units it covers (by code) and the inspections it schedules."""
+
+    number: str
+    title: str
+    issuer: str
+    year: int
+    kind: str
+    objectives: str
+    targets: tuple[str, ...]
+    inspections: tuple[DemoInspection, ...]
+
+
+TEAMS: tuple[DemoTeam, ...] = (
+    DemoTeam(
+        "nghe-an",
+        "Đoàn kiểm tra liên ngành việc chấp hành kỷ luật, kỷ cương hành chính tỉnh Nghệ An",
+        "Đoàn liên ngành tỉnh",
+        "Số 01/QĐ-UBND (demo)",
+        "2021-01-18",
+        "UBND tỉnh Nghệ An",
+        (
+            DemoMember("demo.na.truong-doan", "Lê Văn Hùng", "leader", "Phó Giám đốc Sở Nội vụ"),
+            DemoMember("demo.na.thanh-vien-1", "Nguyễn Thị Mai", "member", "Sở Nội vụ"),
+            DemoMember("demo.na.thanh-vien-2", "Trần Văn Nam", "member", "Văn phòng UBND tỉnh"),
+        ),
+        "2021-01-18",
+        "2021-12-31",
+    ),
+    DemoTeam(
+        "bac-kan",
+        "Tổ công tác cấp ủy kiểm tra công vụ thành phố Bắc Kạn",
+        "Tổ công tác cấp ủy",
+        "Số 02/QĐ-TU (demo)",
+        "2024-02-14",
+        "Thành ủy Bắc Kạn",
+        (
+            DemoMember("demo.bk.to-truong", "Hoàng Văn Thắng", "leader", "Phó Bí thư Thành ủy"),
+            DemoMember("demo.bk.to-vien", "Ma Thị Hương", "member", "Phòng Nội vụ thành phố"),
+        ),
+        "2024-02-14",
+        "2024-12-31",
+    ),
+    *(
+        DemoTeam(
+            f"ha-long-{n}",
+            f"Tổ kiểm tra công vụ số {n}",
+            f"Tổ số {n}",
+            f"Số 0{n + 2}/QĐ-SNV (demo)",
+            "2026-02-20",
+            "Sở Nội vụ tỉnh Quảng Ninh",
+            (
+                DemoMember(f"demo.qn.to-truong-{n}", name, "leader", "Sở Nội vụ"),
+                DemoMember(f"demo.qn.to-vien-{n}", "Vũ Thị Lan", "member", "Thanh tra tỉnh"),
+            ),
+            "2026-02-20",
+        )
+        for n, name in ((1, "Phạm Quốc Khánh"), (2, "Đỗ Minh Tuấn"))
+    ),
+)
+
+
+def _bac_kan_ward(code: str, day: int, visit_at: str | None = None) -> DemoInspection:
+    return DemoInspection(
+        code,
+        "surprise",
+        f"2024-02-{day:02d}T07:00:00+07:00",
+        f"2024-02-{day:02d}T17:00:00+07:00",
+        "bac-kan",
+        visit_at,
+    )
+
+
+PLANS: tuple[DemoPlan, ...] = (
+    DemoPlan(
+        "Số 12/KH-UBND (demo)",
+        "Kế hoạch kiểm tra đột xuất việc chấp hành kỷ luật, kỷ cương hành chính năm 2021",
+        "UBND tỉnh Nghệ An",
+        2021,
+        "ad_hoc",
+        "Chấn chỉnh kỷ luật, kỷ cương hành chính tại các huyện miền núi; kiểm tra thực hiện"
+        " Chỉ thị 17 và Chỉ thị 26.",
+        ("DEMO-NA-KY-SON", "DEMO-NA-CON-CUONG", "DEMO-NA-THANH-CHUONG"),
+        (
+            DemoInspection(
+                "DEMO-NA-KY-SON",
+                "surprise",
+                "2021-02-22T07:00:00+07:00",
+                "2021-02-26T17:00:00+07:00",
+                "nghe-an",
+                "2021-02-23T08:30:00+07:00",
+            ),
+            DemoInspection(
+                "DEMO-NA-CON-CUONG",
+                "surprise",
+                "2021-02-22T07:00:00+07:00",
+                "2021-02-26T17:00:00+07:00",
+                "nghe-an",
+                "2021-02-24T10:00:00+07:00",
+            ),
+            DemoInspection(
+                "DEMO-NA-THANH-CHUONG",
+                "surprise",
+                "2021-02-22T07:00:00+07:00",
+                "2021-02-26T17:00:00+07:00",
+                "nghe-an",
+                "2021-02-24T16:15:00+07:00",
+            ),
+        ),
+    ),
+    DemoPlan(
+        "Số 05/KH-TU (demo)",
+        "Kế hoạch kiểm tra công vụ năm 2024",
+        "Ban Thường vụ Thành ủy Bắc Kạn",
+        2024,
+        "annual",
+        "Kiểm tra đột xuất 8/8 xã, phường sau Tết Giáp Thìn: thời giờ làm việc, rượu bia,"
+        " ăn uống tại hàng quán trong giờ hành chính, bộ phận một cửa.",
+        ("DEMO-BK-TP",),
+        (
+            _bac_kan_ward("DEMO-BK-SONG-CAU", 15, "2024-02-15T07:45:00+07:00"),
+            _bac_kan_ward("DEMO-BK-NTMK", 16),
+            _bac_kan_ward("DEMO-BK-DUC-XUAN", 19),
+            _bac_kan_ward("DEMO-BK-PHUNG-CHI-KIEN", 20),
+            _bac_kan_ward("DEMO-BK-HUYEN-TUNG", 21),
+            _bac_kan_ward("DEMO-BK-XUAT-HOA", 22),
+            _bac_kan_ward("DEMO-BK-DUONG-QUANG", 23),
+            _bac_kan_ward("DEMO-BK-NONG-THUONG", 26),
+        ),
+    ),
+    DemoPlan(
+        "Số 20/KH-SNV (demo)",
+        "Kế hoạch kiểm tra công vụ năm 2026",
+        "Sở Nội vụ tỉnh Quảng Ninh",
+        2026,
+        "annual",
+        "Kiểm tra đột xuất, không báo trước: kỷ luật, kỷ cương hành chính, văn hóa công sở,"
+        " tiếp công dân, giải quyết đơn thư.",
+        ("06688", "06685"),
+        (
+            DemoInspection(
+                "06688",
+                "surprise",
+                "2026-02-23T07:00:00+07:00",
+                "2026-02-27T17:00:00+07:00",
+                "ha-long-1",
+                "2026-02-23T07:35:00+07:00",
+            ),
+            DemoInspection(
+                "06685",
+                "surprise",
+                "2026-02-23T07:00:00+07:00",
+                "2026-02-27T17:00:00+07:00",
+                "ha-long-2",
+                "2026-02-23T14:10:00+07:00",
+            ),
+        ),
     ),
 )
