@@ -49,7 +49,9 @@ async def test_publishing_makes_a_new_version_and_keeps_the_old(plans: AppClient
     )
     assert published.status_code == 201, published.text
     assert published.headers["location"] == f"{location}/versions/2"
-    assert published.json()["current"]["categories"] == [
+    assert published.json()["version"] == 2
+    assert published.headers["etag"] == (await plans.get(f"{location}/versions/2")).headers["etag"]
+    assert published.json()["categories"] == [
         {
             "code": "GIO",
             "title": "Thời giờ làm việc",

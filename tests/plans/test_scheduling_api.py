@@ -106,8 +106,79 @@ async def test_plans_filter_by_year_status_and_target(plans: AppClient) -> None:
     assert await listed(target_unit_id=province.province["id"]) == [province.plan["id"]]
     assert await listed(sort="-year") == [draft["id"], province.plan["id"]]
     unit_user = as_(Role.UNIT_STAFF, "99")
-    public = await plans.get(f"/api/v1/plans/plans/{draft['id']}", auth=unit_user)
+    public = await plans.get(f"/api/v1/plans/plans/{province.plan['id']}", auth=unit_user)
     assert public.status_code == 200
+
+
+async def test_drafts_exist_only_for_those_who_plan(plans: AppClient) -> None:
+    draft = await created(plans, "/api/v1/plans/plans", create_plan_body())
+    path = f"/api/v1/plans/plans/{draft['id']}"
+    for role in (Role.ADMIN, Role.INSPECTORATE):
+        assert (await plans.get(path, auth=as_(role))).status_code == 200
+    for auth in (as_(Role.INSPECTOR), as_(Role.UNIT_HEAD, "22"), as_(Role.UNIT_STAFF, "22")):
+        assert (await plans.get(path, auth=auth)).status_code == 404
+        listed = await plans.get("/api/v1/plans/plans", auth=auth)
+        assert listed.json()["items"] == []
+
+
+async def test_a_draft_can_be_discarded_an_approved_plan_cannot(plans: AppClient) -> None:
+    draft = await created(plans, "/api/v1/plans/plans", create_plan_body())
+    path = f"/api/v1/plans/plans/{draft['id']}"
+    assert (await plans.delete(path)).status_code == 428
+    discarded = await plans.delete(path, headers={"If-Match": await etag(plans, path)})
+    assert discarded.status_code == 204
+    assert (await plans.get(path)).status_code == 404
+    province = await prepare(plans)
+    path = f"/api/v1/plans/plans/{province.plan['id']}"
+    kept = await plans.delete(path, headers={"If-Match": await etag(plans, path)})
+    assert kept.status_code == 409
+    assert (await plans.get(path)).status_code == 200
+
+
+async def test_nothing_is_scheduled_under_a_draft(plans: AppClient) -> None:
+    province = await prepare(plans)
+    draft = await created(
+        plans, "/api/v1/plans/plans", create_plan_body(target_unit_ids=[province.province["id"]])
+    )
+    response = await plans.post(
+        "/api/v1/plans/inspections", json=province.inspection(plan_id=draft["id"])
+    )
+    assert response.status_code == 409
+    assert "approved" in response.json()["detail"]
+
+
+async def test_patch_refuses_null_for_required_fields(plans: AppClient) -> None:
+    draft = await created(plans, "/api/v1/plans/plans", create_plan_body())
+    path = f"/api/v1/plans/plans/{draft['id']}"
+    response = await plans.patch(
+        path,
+        json={"title": None, "objectives": None},
+        headers={"If-Match": await etag(plans, path)},
+    )
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "title"]]
+    cleared = await plans.patch(
+        path, json={"objectives": None}, headers={"If-Match": await etag(plans, path)}
+    )
+    assert cleared.status_code == 200
+    assert cleared.json()["objectives"] is None
+
+
+async def test_dates_are_judged_in_vietnam_time(plans: AppClient) -> None:
+    province = await prepare(plans)
+    # 18:00 UTC on 14 January is 01:00 on 15 January in Vietnam, the team's first day.
+    body = province.inspection(
+        window_start="2021-01-14T18:00:00Z", window_end="2021-01-15T03:00:00Z"
+    )
+    response = await plans.post("/api/v1/plans/inspections", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["window_start"] == "2021-01-15T01:00:00+07:00"
+    too_early = province.inspection(
+        window_start="2021-01-14T16:00:00Z", window_end="2021-01-15T03:00:00Z"
+    )
+    refused = await plans.post("/api/v1/plans/inspections", json=too_early)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "team_id"]
 
 
 async def test_unknown_target_units_are_422_with_their_index(plans: AppClient) -> None:
@@ -178,13 +249,22 @@ async def test_a_recurring_inspection_makes_a_series(plans: AppClient) -> None:
                 "window_start": "2021-12-20T08:00:00+07:00",
                 "window_end": "2021-12-20T11:00:00+07:00",
                 "recurrence": {"frequency": "weekly", "count": 3},
+                "kind": "periodic",
             },
             ["body", "recurrence"],
         ),
         ({"window_start": "2021-02-22T07:30:00"}, ["body", "window_start"]),
         ({"kind": "annual"}, ["body", "kind"]),
+        ({"recurrence": {"frequency": "monthly", "count": 2}}, ["body", "recurrence"]),
     ],
-    ids=["window-backwards", "thematic-without-topic", "beyond-plan-year", "no-offset", "kind"],
+    ids=[
+        "window-backwards",
+        "thematic-without-topic",
+        "beyond-plan-year",
+        "no-offset",
+        "kind",
+        "surprise-recurring",
+    ],
 )
 async def test_bad_schedules_are_422_with_field_paths(
     plans: AppClient, overrides: dict[str, Any], loc: list[object]

@@ -9,7 +9,7 @@ from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER, create_team_body
 from tests.support.identity import as_
-from tests.support.planning import staged
+from tests.support.planning import created, prepare, staged
 
 
 @pytest.fixture
@@ -117,6 +117,25 @@ async def test_list_filters_by_member_and_validity(plans: AppClient) -> None:
         "/api/v1/plans/teams", params={"limit": 1, "cursor": page.json()["next_cursor"]}
     )
     assert [t["id"] for t in rest.json()["items"]] == [ids["late"]]
+
+
+async def test_validity_cannot_shrink_under_scheduled_inspections(plans: AppClient) -> None:
+    plans.auth = as_(Role.ADMIN)
+    province = await prepare(plans)
+    await created(plans, "/api/v1/plans/inspections", province.inspection())
+    path = f"/api/v1/plans/teams/{province.team['id']}"
+    etag = (await plans.get(path)).headers["etag"]
+    shrunk = await plans.patch(path, json={"valid_to": "2021-02-01"}, headers={"If-Match": etag})
+    assert shrunk.status_code == 409
+    assert "1 scheduled inspection" in shrunk.json()["detail"]
+    cleared = await plans.patch(path, json={"valid_to": None}, headers={"If-Match": etag})
+    assert cleared.status_code == 200
+    assert cleared.json()["valid_to"] is None
+    refused = await plans.patch(
+        path, json={"valid_from": None}, headers={"If-Match": cleared.headers["etag"]}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "valid_from"]
 
 
 @pytest.mark.parametrize("role", [Role.UNIT_HEAD, Role.UNIT_STAFF])

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from sqlalchemy import func, select
+
+from eventbus.inbox import InboxMessage
 from servicekit.access import Identity, Role
 from tests.conftest import Broker, DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
@@ -16,6 +19,12 @@ LEADER = "nguyen.van.an"
 async def inspection_seen_by(plans: AppClient, auth: As, inspection_id: str) -> Any:
     response = await plans.get(f"/api/v1/plans/inspections/{inspection_id}", auth=auth)
     return response.json() if response.status_code == 200 else None
+
+
+async def consumed(plans: AppClient, count: int) -> bool:
+    """Tell whether the plans service has handled `count` events."""
+    async with plans.app.state.sessionmaker() as session:
+        return await session.scalar(select(func.count()).select_from(InboxMessage)) == count
 
 
 async def test_starting_the_visit_unseals_the_inspection(
@@ -40,6 +49,13 @@ async def test_starting_the_visit_unseals_the_inspection(
         assert (
             await visits.post("/api/v1/visits/visits", json=wrong_unit, auth=leader)
         ).status_code == 201
+        # Nor does a visit recorded by someone who is not on the team.
+        stranger = As(Identity(subject="not.on.the.team", role=Role.INSPECTOR))
+        by_stranger = create_visit_body(province.district["id"], inspection_id=inspection["id"])
+        response = await visits.post("/api/v1/visits/visits", json=by_stranger, auth=stranger)
+        assert response.status_code == 201
+        await eventually(lambda: consumed(plans, 2), timeout_s=30)
+        assert await inspection_seen_by(plans, head, inspection["id"]) is None
         visit = create_visit_body(
             province.district["id"],
             inspection_id=inspection["id"],

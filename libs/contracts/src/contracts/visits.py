@@ -3,7 +3,7 @@
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from contracts import topics
 from contracts.base import Event
@@ -21,4 +21,9 @@ class VisitStarted(Event):
     unit_id: UUID
     started_at: AwareDatetime
     surprise: bool = False
-    inspection_id: UUID | None = None
+    inspection_id: UUID | None = Field(
+        default=None, description="The scheduled inspection this visit carries out."
+    )
+    started_by: str | None = Field(
+        default=None, description="Who recorded the start: the `sub` of their sign-in token."
+    )

@@ -66,6 +66,11 @@ class RoleAuth(httpx.Auth):
         token = mint_token(Role.UNIT_HEAD, unit_code, keys_dir=self.keys_dir)
         return {"Authorization": f"Bearer {token}"}
 
+    def team_leader(self, subject: str) -> dict[str, str]:
+        """Return the Authorization header of a team's leader: only the team starts its visits."""
+        token = mint_token(Role.TEAM_LEADER, None, keys_dir=self.keys_dir, subject=subject)
+        return {"Authorization": f"Bearer {token}"}
+
 
 def created(response: httpx.Response, what: str) -> dict[str, Any]:
     """Return the created resource, or stop the demo saying what failed."""
@@ -178,7 +183,7 @@ class Outcome:
     team_names: dict[str, str]
 
 
-def run(api: httpx.Client) -> Outcome:
+def run(api: httpx.Client, auth: RoleAuth) -> Outcome:
     """Send the scenario; return what reporting and plans then show."""
     ids: dict[str, str] = {}
     for unit in UNITS:
@@ -186,8 +191,9 @@ def run(api: httpx.Client) -> Outcome:
     team_ids = {team.key: form_team(api, team) for team in TEAMS}
     checklist_id = default_checklist(api)
     plans, inspections = [], []
-    # The scheduled inspection each scenario visit carries out.
-    carried: dict[tuple[str, str], str] = {}
+    # The scheduled inspection each scenario visit carries out, and who leads its team.
+    carried: dict[tuple[str, str], tuple[str, str]] = {}
+    leaders = {team.key: team.members[0].subject for team in TEAMS}
     for plan in PLANS:
         current = approved_plan(api, plan, ids)
         plans.append(current)
@@ -196,18 +202,23 @@ def run(api: httpx.Client) -> Outcome:
             inspection = schedule(api, current["id"], target, team_ids[planned.team], checklist_id)
             inspections.append(inspection)
             if planned.visit_at is not None:
-                carried[(planned.target, planned.visit_at)] = inspection["id"]
+                carried[(planned.target, planned.visit_at)] = (
+                    inspection["id"],
+                    leaders[planned.team],
+                )
     for unit in UNITS:
         for started_at, note in unit.visits:
+            inspection_id, leader = carried.get((unit.code, started_at), (None, None))
             visit = {
                 "id": str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/{started_at}")),
                 "unit_id": ids[unit.code],
                 "started_at": started_at,
                 "surprise": True,
                 "note": note,
-                "inspection_id": carried.get((unit.code, started_at)),
+                "inspection_id": inspection_id,
             }
-            api.post("/api/v1/visits/visits", json=visit).raise_for_status()
+            headers = auth.team_leader(leader) if leader else {}
+            api.post("/api/v1/visits/visits", json=visit, headers=headers).raise_for_status()
         for index, score in enumerate(unit.ratings):
             rating = {"unit_id": ids[unit.code], "score": score, "service": "Chứng thực bản sao"}
             key = str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/rating/{index}"))
@@ -215,7 +226,7 @@ def run(api: httpx.Client) -> Outcome:
                 "/api/v1/citizen-feedback/ratings", json=rating, headers={"Idempotency-Key": key}
             ).raise_for_status()
     cards = [wait_for_scorecard(api, ids[u.code], u) for u in UNITS]
-    started = set(carried.values())
+    started = {inspection_id for inspection_id, _ in carried.values()}
     inspections = [
         wait_for_inspection(api, i["id"], "started" if i["id"] in started else i["status"])
         for i in inspections
@@ -349,7 +360,7 @@ def main() -> None:
         except httpx.HTTPError:
             sys.exit(f"CongVu is not ready at {args.gateway}: start it with `make up` first.")
         started = time.monotonic()
-        outcome = run(api)
+        outcome = run(api, auth)
         print("Kế hoạch và lịch kiểm tra (dịch vụ kế hoạch, qua cổng API):\n")
         print(render_schedule(outcome))
         print()

@@ -128,6 +128,7 @@ POLICY: dict[str, Operation] = {
     "plans.plans.list": Operation("GET", "/api/v1/plans/plans", PEOPLE),
     "plans.plans.read": Operation("GET", "/api/v1/plans/plans/{plan_id}", PEOPLE),
     "plans.plans.update": Operation("PATCH", "/api/v1/plans/plans/{plan_id}", PLANNERS),
+    "plans.plans.discard": Operation("DELETE", "/api/v1/plans/plans/{plan_id}", PLANNERS),
     "plans.plans.approve": Operation("POST", "/api/v1/plans/plans/{plan_id}/approval", APPROVERS),
     "plans.plans.close": Operation("POST", "/api/v1/plans/plans/{plan_id}/closure", APPROVERS),
     # Reads are audited: they may show sealed (surprise) inspections.

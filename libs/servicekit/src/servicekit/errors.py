@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -156,6 +158,17 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=exc.status_code, detail=detail, headers=exc.headers)
 
 
+async def _on_conflicting_write(request: Request, exc: Exception) -> JSONResponse:
+    # A concurrent request changed the same thing first (a unique key, a row's version).
+    log.info("conflicting write on %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        status=409,
+        title="Conflict",
+        detail="Someone changed this at the same moment; read it again and retry.",
+    )
+
+
 class UnexpectedErrorMiddleware:
     """Renders an unhandled exception as a 500 problem, inside the request id's scope."""
 
@@ -189,6 +202,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(IntegrityError, _on_conflicting_write)
+    app.add_exception_handler(StaleDataError, _on_conflicting_write)
     # Added before the request id middleware, so it runs inside it.
     app.add_middleware(UnexpectedErrorMiddleware)
 

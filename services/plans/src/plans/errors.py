@@ -27,6 +27,12 @@ class TeamNotFound(NotFound):
     title = "Team not found"
 
 
+class TeamStillScheduled(Conflict):
+    """The change would leave scheduled inspections outside the team's validity."""
+
+    title = "Team has inspections scheduled"
+
+
 class ChecklistNotFound(NotFound):
     """No checklist (or checklist version) has that id."""
 

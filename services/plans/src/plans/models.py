@@ -11,6 +11,11 @@ from uuid6 import uuid7
 from servicekit.sqltypes import UTCDateTime
 
 
+def row_version() -> sa.Column[int]:
+    """Return a version column: an update of a row someone else changed first fails."""
+    return sa.Column("row_version", sa.Integer, nullable=False, server_default="1")
+
+
 class UnitStaffing(SQLModel, table=True):
     """People on a unit's roll in one category, as of a date."""
 
@@ -23,12 +28,17 @@ class UnitStaffing(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 
 
+_UNIT_VERSION = row_version()
+
+
 class Unit(SQLModel, table=True):
     """An organisation unit: province, commune/ward, pre-2025 district, agency or office."""
 
     __tablename__ = "units"
+    __mapper_args__ = {"version_id_col": _UNIT_VERSION}
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    row_version: int = Field(default=1, sa_column=_UNIT_VERSION)
     code: str = Field(sa_column=sa.Column(sa.String(50), nullable=False, unique=True))
     name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     # The name without diacritics, lower-cased: what search matches ("ha long").
@@ -45,12 +55,17 @@ class Unit(SQLModel, table=True):
     )
 
 
+_TEAM_VERSION = row_version()
+
+
 class Team(SQLModel, table=True):
     """An inspection team founded by a decision (quyết định thành lập đoàn kiểm tra)."""
 
     __tablename__ = "teams"
+    __mapper_args__ = {"version_id_col": _TEAM_VERSION}
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    row_version: int = Field(default=1, sa_column=_TEAM_VERSION)
     name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     decision_number: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
     decision_date: date
@@ -77,12 +92,17 @@ class TeamMembership(SQLModel, table=True):
     rank: int
 
 
+_CHECKLIST_VERSION = row_version()
+
+
 class Checklist(SQLModel, table=True):
     """A checklist template; its content lives in immutable versions."""
 
     __tablename__ = "checklists"
+    __mapper_args__ = {"version_id_col": _CHECKLIST_VERSION}
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    row_version: int = Field(default=1, sa_column=_CHECKLIST_VERSION)
     name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     current_version: int
@@ -104,13 +124,18 @@ class ChecklistVersion(SQLModel, table=True):
     published_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 
 
+_PLAN_VERSION = row_version()
+
+
 class Plan(SQLModel, table=True):
     """An annual or ad hoc inspection plan (kế hoạch kiểm tra công vụ)."""
 
     __tablename__ = "inspection_plans"
+    __mapper_args__ = {"version_id_col": _PLAN_VERSION}
     __table_args__ = (sa.UniqueConstraint("issuer", "number", "year"),)
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    row_version: int = Field(default=1, sa_column=_PLAN_VERSION)
     number: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
     title: str = Field(sa_column=sa.Column(sa.String(500), nullable=False))
     issuer: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
@@ -140,12 +165,17 @@ class PlanTarget(SQLModel, table=True):
     rank: int
 
 
+_INSPECTION_VERSION = row_version()
+
+
 class Inspection(SQLModel, table=True):
     """One scheduled inspection of a unit under a plan."""
 
     __tablename__ = "inspections"
+    __mapper_args__ = {"version_id_col": _INSPECTION_VERSION}
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    row_version: int = Field(default=1, sa_column=_INSPECTION_VERSION)
     plan_id: uuid.UUID = Field(foreign_key="inspection_plans.id", index=True)
     series_id: uuid.UUID = Field(index=True)
     occurrence: int

@@ -34,9 +34,9 @@ async def start_visit(
     body: VisitCreate,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("visits.visits.start"))],
+    caller: Annotated[Identity, Depends(allow("visits.visits.start"))],
 ) -> VisitRead:
-    visit, created = await service.start_visit(session, data=body)
+    visit, created = await service.start_visit(session, data=body, actor=caller.subject)
     read = VisitRead.model_validate(visit, from_attributes=True)
     if not created:
         response.status_code = 200

@@ -15,7 +15,9 @@ from visits.schemas import VisitCreate
 SOURCE = "/congvu/visits"
 
 
-async def start_visit(session: AsyncSession, *, data: VisitCreate) -> tuple[Visit, bool]:
+async def start_visit(
+    session: AsyncSession, *, data: VisitCreate, actor: str
+) -> tuple[Visit, bool]:
     """Record that a visit started; return it and whether it is new (offline sync repeats)."""
     visit_id = data.id or uuid7()
     existing = await session.get(Visit, visit_id)
@@ -48,6 +50,7 @@ async def start_visit(session: AsyncSession, *, data: VisitCreate) -> tuple[Visi
             started_at=visit.started_at,
             surprise=visit.surprise,
             inspection_id=visit.inspection_id,
+            started_by=actor,
         ),
         source=SOURCE,
     )

@@ -69,8 +69,7 @@ async def get_checklist(
     summary="Publish a new version of a checklist",
     description=(
         "Công bố phiên bản mới (toàn bộ nhóm và tiêu chí). Các cuộc kiểm tra đã lên lịch giữ"
-        " phiên bản đã chọn. Cần If-Match với ETag của bộ tiêu chí vừa đọc; trả về bộ tiêu chí"
-        " với phiên bản mới."
+        " phiên bản đã chọn. Cần If-Match với ETag của bộ tiêu chí vừa đọc; trả về phiên bản mới."
     ),
     responses=problem_responses(400, 401, 403, 404, 412, 422, 428),
 )
@@ -82,7 +81,7 @@ async def publish_version(
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.checklists.publish"))],
     if_match: Annotated[str | None, Header(description="ETag of the checklist you edited")] = None,
-) -> ChecklistRead:
+) -> ChecklistVersionRead:
     checklist, current = await service.get_checklist(session, checklist_id=checklist_id)
     require_match(if_match, current, what="checklist")
     read = await service.publish_version(
@@ -92,8 +91,8 @@ async def publish_version(
         f"/api/v1/plans/checklists/{checklist_id}/versions/{read.current_version}"
     )
     set_resource(request, response.headers["Location"])
-    response.headers["ETag"] = etag_of(read)
-    return read
+    response.headers["ETag"] = etag_of(read.current)
+    return read.current
 
 
 @router.get(

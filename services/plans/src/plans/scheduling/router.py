@@ -74,9 +74,9 @@ async def get_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("plans.plans.read"))],
+    caller: Annotated[Identity, Depends(allow("plans.plans.read"))],
 ) -> PlanRead:
-    _plan, read = await service.get_plan(session, plan_id=plan_id)
+    _plan, read = await service.get_plan(session, plan_id=plan_id, caller=caller)
     return _plan_done(response, read)
 
 
@@ -84,7 +84,10 @@ async def get_plan(
     "/plans/{plan_id}",
     tags=["plans: plans"],
     summary="Change a draft plan",
-    description="Sửa dự thảo kế hoạch. Kế hoạch đã duyệt hoặc đã kết thúc: 409. Cần If-Match.",
+    description=(
+        "Sửa dự thảo kế hoạch. Kế hoạch đã duyệt hoặc đã kết thúc: 409. Cần If-Match."
+        " Dự thảo chỉ người lập và phê duyệt kế hoạch thấy."
+    ),
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def update_plan(
@@ -92,14 +95,36 @@ async def update_plan(
     body: PlanUpdate,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("plans.plans.update"))],
+    caller: Annotated[Identity, Depends(allow("plans.plans.update"))],
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan, current = await service.get_plan(session, plan_id=plan_id)
+    plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
     require_match(if_match, current, what="plan")
     return _plan_done(
         response, await service.update_plan(session, plan=plan, current=current, data=body)
     )
+
+
+@router.delete(
+    "/plans/{plan_id}",
+    status_code=204,
+    tags=["plans: plans"],
+    summary="Discard a draft plan",
+    description=(
+        "Hủy bỏ dự thảo kế hoạch. Kế hoạch đã duyệt là văn bản, không xóa được: 409. Cần If-Match."
+    ),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def discard_plan(
+    plan_id: uuid.UUID,
+    session: SessionDep,
+    caller: Annotated[Identity, Depends(allow("plans.plans.discard"))],
+    if_match: IfMatch = None,
+) -> Response:
+    plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
+    require_match(if_match, current, what="plan")
+    await service.discard_plan(session, plan=plan)
+    return Response(status_code=204)
 
 
 @router.post(
@@ -118,7 +143,7 @@ async def approve_plan(
     caller: Annotated[Identity, Depends(allow("plans.plans.approve"))],
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan, current = await service.get_plan(session, plan_id=plan_id)
+    plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
     require_match(if_match, current, what="plan")
     return _plan_done(
         response,
@@ -143,7 +168,7 @@ async def close_plan(
     caller: Annotated[Identity, Depends(allow("plans.plans.close"))],
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan, current = await service.get_plan(session, plan_id=plan_id)
+    plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
     require_match(if_match, current, what="plan")
     return _plan_done(
         response,
@@ -160,7 +185,7 @@ async def close_plan(
 )
 async def list_plans(
     session: SessionDep,
-    _: Annotated[Identity, Depends(allow("plans.plans.list"))],
+    caller: Annotated[Identity, Depends(allow("plans.plans.list"))],
     limit: Limit = 50,
     cursor: Cursor = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -181,6 +206,7 @@ async def list_plans(
         kind=kind,
         target_unit_id=target_unit_id,
         sort=sort,
+        caller=caller,
     )
     return Page[PlanRead](items=plans, next_cursor=next_cursor)
 

@@ -3,11 +3,11 @@
 import calendar
 from datetime import datetime, timedelta
 
-from servicekit.access import Role
+from servicekit.access import PLANNERS, Role
 from servicekit.times import VN_TZ
 
 # Who sees every inspection, sealed or not: the approvers and the inspectorate.
-SEES_ALL = frozenset({Role.ADMIN, Role.INSPECTORATE})
+SEES_ALL = PLANNERS
 # Inspectors see unsealed inspections, and the sealed ones of teams they are on.
 TEAM_ROLES = frozenset({Role.TEAM_LEADER, Role.INSPECTOR})
 MONTHS = {"monthly": 1, "quarterly": 3}

@@ -9,6 +9,7 @@ from pydantic.config import JsonDict
 from contracts.plans import InspectionKind, PlanKind
 from servicekit.text import NfcText
 from servicekit.times import VnDatetime
+from servicekit.updates import refuse_null
 
 PlanStatus = Literal["draft", "approved", "closed"]
 InspectionStatus = Literal["scheduled", "started", "cancelled"]
@@ -81,6 +82,8 @@ class PlanUpdate(BaseModel):
     kind: PlanKind | None = None
     objectives: NfcText | None = Field(default=None, max_length=10_000)
     target_unit_ids: list[uuid.UUID] | None = Field(default=None, max_length=2000)
+
+    _not_null = refuse_null("number", "title", "issuer", "year", "kind", "target_unit_ids")
 
 
 class PlanRead(PlanBase):

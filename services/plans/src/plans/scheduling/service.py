@@ -3,7 +3,7 @@
 import logging
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,9 +36,9 @@ from plans.scheduling.schemas import (
     PlanUpdate,
     Reschedule,
 )
-from plans.teams.service import teams_of
+from plans.teams.service import covers, team_subjects, teams_of
 from plans.units.service import unit_scope
-from servicekit.access import Identity, Role
+from servicekit.access import PLANNERS, Identity, Role
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
 from servicekit.times import utcnow
@@ -120,10 +120,16 @@ async def create_plan(session: AsyncSession, *, data: PlanCreate, actor: str) ->
     return _plan_read(plan, list(dict.fromkeys(data.target_unit_ids)))
 
 
-async def get_plan(session: AsyncSession, *, plan_id: uuid.UUID) -> tuple[Plan, PlanRead]:
-    """Return a plan, as stored and as read."""
+def _sees_drafts(caller: Identity) -> bool:
+    return caller.role in PLANNERS
+
+
+async def get_plan(
+    session: AsyncSession, *, plan_id: uuid.UUID, caller: Identity
+) -> tuple[Plan, PlanRead]:
+    """Return a plan, as stored and as read; a draft exists only for those who plan."""
     plan = await session.get(Plan, plan_id)
-    if plan is None:
+    if plan is None or (plan.status == "draft" and not _sees_drafts(caller)):
         raise PlanNotFound(f"No plan has id {plan_id}.")
     return plan, _plan_read(plan, (await _targets(session, [plan.id]))[plan.id])
 
@@ -150,6 +156,16 @@ async def update_plan(
     return _plan_read(
         plan, list(dict.fromkeys(targets)) if targets is not None else current.target_unit_ids
     )
+
+
+async def discard_plan(session: AsyncSession, *, plan: Plan) -> None:
+    """Delete a draft plan; an approved one is part of the record and stays."""
+    if plan.status != "draft":
+        raise InvalidTransition(
+            f"Plan {plan.number!r} is {plan.status}; only a draft is discarded."
+        )
+    await session.execute(delete(PlanTarget).where(col(PlanTarget.plan_id) == plan.id))
+    await session.delete(plan)
 
 
 async def approve_plan(
@@ -210,9 +226,12 @@ async def list_plans(
     kind: str | None = None,
     target_unit_id: uuid.UUID | None = None,
     sort: str | None = None,
+    caller: Identity,
 ) -> tuple[list[PlanRead], str | None]:
-    """Return a page of plans and the cursor of the next page."""
+    """Return a page of the plans the caller may see and the cursor of the next page."""
     query = select(Plan)
+    if not _sees_drafts(caller):
+        query = query.where(col(Plan.status) != "draft")
     for column, value in ((Plan.year, year), (Plan.status, status), (Plan.kind, kind)):
         if value is not None:
             query = query.where(col(column) == value)
@@ -252,17 +271,48 @@ def _history(
     ]
 
 
+def _check_windows(
+    plan: Plan,
+    unit: Unit,
+    team: Team,
+    windows: list[tuple[datetime, datetime]],
+    *,
+    locs: tuple[str, str, str],
+) -> None:
+    """Refuse windows outside the plan's year, the unit's existence or the team's validity.
+
+    `locs` names the body fields to blame for each: year, unit, team.
+    """
+    year_loc, unit_loc, team_loc = locs
+    if not all(rules.in_year(s, plan.year) and rules.in_year(e, plan.year) for s, e in windows):
+        raise Invalid.field(
+            ["body", year_loc], f"Every inspection of this plan falls within {plan.year}."
+        )
+    first, last = windows[0][0], windows[-1][1]
+    if not covers(unit.valid_from or date.min, unit.valid_to, first, last):
+        raise Invalid.field(
+            ["body", unit_loc],
+            f"The unit exists from {unit.valid_from or '…'} to {unit.valid_to or '…'} only.",
+        )
+    if not covers(team.valid_from, team.valid_to, first, last):
+        raise Invalid.field(["body", team_loc], "The team is not valid for the whole window.")
+
+
 async def _check_schedule(
     session: AsyncSession, data: InspectionCreate, plan: Plan
 ) -> tuple[int, list[tuple[datetime, datetime]]]:
-    if plan.status == "closed":
+    if plan.status != "approved":
         raise InvalidTransition(
-            f"Plan {plan.number!r} is closed; nothing more is scheduled under it."
+            f"Plan {plan.number!r} is {plan.status}; inspections are scheduled under an"
+            " approved plan."
         )
     if data.window_end <= data.window_start:
         raise Invalid.field(["body", "window_end"], "The window ends before it starts.")
     if data.kind == "thematic" and not data.topic:
         raise Invalid.field(["body", "topic"], "A thematic inspection names its topic.")
+    if data.kind == "surprise" and data.recurrence is not None:
+        # A pattern would let the unit work out the dates of the occurrences still sealed.
+        raise Invalid.field(["body", "recurrence"], "A surprise inspection does not recur.")
     unit = await session.get(Unit, data.target_unit_id)
     if unit is None:
         raise Invalid.field(["body", "target_unit_id"], "No unit has this id.")
@@ -271,6 +321,9 @@ async def _check_schedule(
         raise Invalid.field(
             ["body", "target_unit_id"], "The plan does not cover this unit or any unit above it."
         )
+    team = await session.get(Team, data.team_id)
+    if team is None:
+        raise Invalid.field(["body", "team_id"], "No team has this id.")
     recurrence = data.recurrence
     windows = rules.occurrences(
         data.window_start,
@@ -278,24 +331,8 @@ async def _check_schedule(
         recurrence.frequency if recurrence else None,
         recurrence.count if recurrence else 1,
     )
-    if plan.kind == "annual" and not all(
-        rules.in_year(s, plan.year) and rules.in_year(e, plan.year) for s, e in windows
-    ):
-        raise Invalid.field(
-            ["body", "recurrence" if recurrence else "window_end"],
-            f"Every inspection of an annual plan falls within {plan.year}.",
-        )
-    if unit.valid_to is not None and windows[-1][1].date() > unit.valid_to:
-        raise Invalid.field(
-            ["body", "target_unit_id"], f"This unit ceased to exist on {unit.valid_to}."
-        )
-    team = await session.get(Team, data.team_id)
-    if team is None:
-        raise Invalid.field(["body", "team_id"], "No team has this id.")
-    if team.valid_from > windows[0][0].date() or (
-        team.valid_to is not None and team.valid_to < windows[-1][1].date()
-    ):
-        raise Invalid.field(["body", "team_id"], "The team is not valid for the whole window.")
+    year_loc = "recurrence" if recurrence else "window_end"
+    _check_windows(plan, unit, team, windows, locs=(year_loc, "target_unit_id", "team_id"))
     checklist = await session.get(Checklist, data.checklist_id)
     if checklist is None:
         raise Invalid.field(["body", "checklist_id"], "No checklist has this id.")
@@ -406,24 +443,13 @@ async def reschedule(
     _require_scheduled(inspection, "rescheduled")
     if data.window_end <= data.window_start:
         raise Invalid.field(["body", "window_end"], "The window ends before it starts.")
-    plan = await session.get(Plan, inspection.plan_id)
-    assert plan is not None
+    plan = await session.get_one(Plan, inspection.plan_id)
     if plan.status == "closed":
         raise InvalidTransition(f"Plan {plan.number!r} is closed.")
-    if plan.kind == "annual" and not (
-        rules.in_year(data.window_start, plan.year) and rules.in_year(data.window_end, plan.year)
-    ):
-        raise Invalid.field(
-            ["body", "window_end"], f"Every inspection of an annual plan falls within {plan.year}."
-        )
-    team = await session.get(Team, inspection.team_id)
-    assert team is not None
-    if team.valid_from > data.window_start.date() or (
-        team.valid_to is not None and team.valid_to < data.window_end.date()
-    ):
-        raise Invalid.field(
-            ["body", "window_end"], "The team is not valid for the whole new window."
-        )
+    unit = await session.get_one(Unit, inspection.target_unit_id)
+    team = await session.get_one(Team, inspection.team_id)
+    window = [(data.window_start, data.window_end)]
+    _check_windows(plan, unit, team, window, locs=("window_end", "window_end", "window_end"))
     now = utcnow()
     inspection.window_start, inspection.window_end, inspection.updated_at = (
         data.window_start,
@@ -517,11 +543,20 @@ async def start_inspection(session: AsyncSession, *, visit: VisitStarted) -> Non
             visit.inspection_id,
         )
         return
-    if inspection.target_unit_id != visit.unit_id:
+    if visit.unit_id not in await _within(session, [inspection.target_unit_id]):
         log.warning(
-            "visit %s is at unit %s, not at inspection %s's target; ignored",
+            "visit %s is at unit %s, outside inspection %s's target; ignored",
             visit.visit_id,
             visit.unit_id,
+            inspection.id,
+        )
+        return
+    # Only the inspection's own team can start it (and so unseal it).
+    if visit.started_by not in await team_subjects(session, team_id=inspection.team_id):
+        log.warning(
+            "visit %s was started by %r, who is not on inspection %s's team; ignored",
+            visit.visit_id,
+            visit.started_by,
             inspection.id,
         )
         return

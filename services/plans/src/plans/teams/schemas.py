@@ -9,6 +9,7 @@ from pydantic.config import JsonDict
 from contracts.plans import TeamMember
 from servicekit.text import NfcText
 from servicekit.times import VnDatetime
+from servicekit.updates import refuse_null
 
 EXAMPLE: JsonDict = {
     "name": "Đoàn kiểm tra công vụ số 1",
@@ -64,6 +65,8 @@ class TeamUpdate(BaseModel):
     members: list[TeamMember] | None = Field(default=None, min_length=1, max_length=50)
     valid_from: date | None = None
     valid_to: date | None = None
+
+    _not_null = refuse_null("name", "members", "valid_from")
 
 
 class TeamRead(TeamBase):

@@ -2,19 +2,19 @@
 
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, or_, select
 
 from contracts.plans import TeamChanged, TeamFormed, TeamMember
-from plans.errors import TeamNotFound
+from plans.errors import TeamNotFound, TeamStillScheduled
 from plans.events import publish
-from plans.models import Team, TeamMembership
+from plans.models import Inspection, Team, TeamMembership
 from plans.teams.schemas import TeamCreate, TeamRead, TeamUpdate
 from servicekit.errors import Invalid
 from servicekit.pagination import page_by_id
-from servicekit.times import utcnow
+from servicekit.times import to_vn, utcnow
 
 
 def check_members(members: list[TeamMember]) -> None:
@@ -85,6 +85,29 @@ async def teams_of(session: AsyncSession, *, subject: str) -> set[uuid.UUID]:
     return set(rows.all())
 
 
+def covers(valid_from: date, valid_to: date | None, start: datetime, end: datetime) -> bool:
+    """Tell whether a validity period covers a window, judged by dates in Vietnam."""
+    return valid_from <= to_vn(start).date() and (valid_to is None or to_vn(end).date() <= valid_to)
+
+
+async def _check_scheduled_fit(
+    session: AsyncSession, team_id: uuid.UUID, valid_from: date, valid_to: date | None
+) -> None:
+    scheduled = await session.scalars(
+        select(Inspection).where(
+            col(Inspection.team_id) == team_id, col(Inspection.status) == "scheduled"
+        )
+    )
+    outside = [
+        i for i in scheduled if not covers(valid_from, valid_to, i.window_start, i.window_end)
+    ]
+    if outside:
+        raise TeamStillScheduled(
+            f"{len(outside)} scheduled inspection(s) of this team fall outside the new"
+            " validity; reschedule or cancel them first."
+        )
+
+
 async def form_team(session: AsyncSession, *, data: TeamCreate) -> TeamRead:
     """Found a team by its decision and announce it."""
     check_members(data.members)
@@ -125,12 +148,12 @@ async def update_team(
     changes = data.model_dump(exclude_unset=True, exclude={"members"})
     members = data.members if data.members is not None else current.members
     check_members(members)
-    check_validity(
-        changes.get("valid_from") or team.valid_from, changes.get("valid_to", team.valid_to)
-    )
+    valid_from = changes.get("valid_from", team.valid_from)
+    valid_to = changes.get("valid_to", team.valid_to)
+    check_validity(valid_from, valid_to)
+    await _check_scheduled_fit(session, team.id, valid_from, valid_to)
     for field, value in changes.items():
-        if value is not None or field == "valid_to":
-            setattr(team, field, value)
+        setattr(team, field, value)
     if data.members is not None:
         await session.execute(delete(TeamMembership).where(col(TeamMembership.team_id) == team.id))
         session.add_all(_memberships(team.id, members))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.plans import StaffCategory, UnitKind, UnitLevel
 from servicekit.text import NfcText
 from servicekit.times import VnDatetime
+from servicekit.updates import refuse_null
 
 
 class UnitBase(BaseModel):
@@ -58,6 +59,8 @@ class UnitUpdate(BaseModel):
 
     name: NfcText | None = Field(default=None, min_length=1, max_length=255)
     kind: UnitKind | None = None
+
+    _not_null = refuse_null("name")
     parent_id: uuid.UUID | None = None
     successor_id: uuid.UUID | None = Field(
         default=None, description="Đơn vị kế thừa (sau sáp nhập)"
