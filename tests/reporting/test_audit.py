@@ -11,6 +11,7 @@ from reporting.models import AuditEntry
 from servicekit.access import Role
 from tests.conftest import Broker, DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
+from tests.support.directory import rate_when_known
 from tests.support.factories import create_rating_body, create_unit_body, now
 from tests.support.identity import as_
 from tests.support.waiting import eventually
@@ -26,11 +27,12 @@ async def audit_entries(reporting: AppClient, **filters: str) -> list[dict[str, 
 
 
 async def wait_for_entries(
-    reporting: AppClient, count: int, **filters: str
+    reporting: AppClient, count: int, outcome: str | None = None, **filters: str
 ) -> list[dict[str, Any]]:
     async def enough() -> list[dict[str, Any]] | None:
         found = await audit_entries(reporting, **filters)
-        return found if len(found) >= count else None
+        matching = [e for e in found if outcome is None or e["outcome"] == outcome]
+        return found if len(matching) >= count else None
 
     return await eventually(enough)
 
@@ -47,7 +49,7 @@ async def test_writes_refusals_and_personal_reads_are_recorded(
         serve(apps["citizen-feedback"]) as feedback,
         serve(apps["reporting"]) as reporting,
     ):
-        body = create_unit_body()
+        body = create_unit_body(valid_to=None)
         created = await plans.post(
             "/api/v1/plans/units", json=body, headers={"X-Request-ID": "req-audit-1"}
         )
@@ -62,15 +64,21 @@ async def test_writes_refusals_and_personal_reads_are_recorded(
         assert refused.status_code == 403
         assert (await plans.get("/api/v1/plans/units")).status_code == 200
 
-        rating = await feedback.post(
-            "/api/v1/citizen-feedback/ratings", json=create_rating_body(str(uuid.uuid4()))
+        rating = await rate_when_known(
+            lambda: feedback.post(
+                "/api/v1/citizen-feedback/ratings",
+                json=create_rating_body(created.json()["id"]),
+            )
         )
         read = await feedback.get(rating.headers["location"], auth=as_(Role.INSPECTORATE))
         assert read.status_code == 200
 
         entries = [
             *await wait_for_entries(reporting, 3, operation="plans.units.register"),
-            *await wait_for_entries(reporting, 1, operation="feedback.ratings.submit"),
+            # Attempts before citizen-feedback learnt of the unit were refused (and recorded).
+            *await wait_for_entries(
+                reporting, 1, outcome="succeeded", operation="feedback.ratings.submit"
+            ),
             *await wait_for_entries(reporting, 1, operation="feedback.ratings.read"),
             *await audit_entries(reporting, operation="plans.units.list"),
         ]

@@ -4,6 +4,7 @@ import uuid
 
 from tests.conftest import Broker, DatabaseFactory
 from tests.support.apps import build_app, serve
+from tests.support.directory import rate_when_known
 from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
 from tests.support.reporting import wait_for_scorecard
 
@@ -30,7 +31,7 @@ async def test_scorecard_counts_what_every_service_reported(
         district = (
             await plans.post(
                 "/api/v1/plans/units",
-                json=create_unit_body(name="Huyện Kỳ Sơn", parent_id=province["id"]),
+                json=create_unit_body(name="Huyện Kỳ Sơn", parent_id=province["id"], valid_to=None),
             )
         ).json()
         for _ in range(2):
@@ -39,9 +40,11 @@ async def test_scorecard_counts_what_every_service_reported(
             )
             assert created.status_code == 201
         for score in (5, 4, 2):
-            created = await feedback.post(
-                "/api/v1/citizen-feedback/ratings",
-                json=create_rating_body(district["id"], score=score),
+            created = await rate_when_known(
+                lambda score=score: feedback.post(
+                    "/api/v1/citizen-feedback/ratings",
+                    json=create_rating_body(district["id"], score=score),
+                )
             )
             assert created.status_code == 201
 

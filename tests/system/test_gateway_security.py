@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from gateway.authn import sign
 from servicekit.access import IDENTITY_HEADER, Role
 from servicekit.times import utcnow
+from tests.support.directory import rate_when_known_sync
 from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
 from tests.support.ports import free_port
 from tests.support.stack import CLIENT_ID, CLIENT_SECRETS, Stack
@@ -147,8 +148,9 @@ def test_roles_are_enforced_and_refused_writes_have_no_effect(
     )
     assert found.json()["items"] == []
     # Ratings are personal data: the public may write them, only the inspectorate reads them.
-    rating = api.post(
-        "/api/v1/citizen-feedback/ratings", json=create_rating_body(str(uuid.uuid4()))
+    unit_id = quang_ninh_ward(api, stack)
+    rating = rate_when_known_sync(
+        lambda: api.post("/api/v1/citizen-feedback/ratings", json=create_rating_body(unit_id))
     )
     assert rating.status_code == 201
     assert api.get(rating.headers["location"]).status_code == 401
@@ -207,6 +209,38 @@ def test_cross_unit_reads_return_no_data(api: httpx.Client, stack: Stack) -> Non
     assert api.get(f"/api/v1/visits/visits/{uuid.uuid4()}", headers=staff).status_code == 403
 
 
+def ward_of(api: httpx.Client, stack: Stack, province_code: str) -> str:
+    """Register a ward beneath a province (registering the province once); return its id."""
+    admin = stack.bearer(Role.ADMIN)
+    found = api.get("/api/v1/plans/units", params={"code": province_code}, headers=admin)
+    if found.json()["items"]:
+        province = found.json()["items"][0]
+    else:
+        body = {"code": province_code, "name": f"Tỉnh {province_code}", "level": "province"}
+        province = api.post("/api/v1/plans/units", json=body, headers=admin).json()
+    ward = create_unit_body(
+        name="Phường Hạ Long", level="commune", parent_id=province["id"], valid_to=None
+    )
+    ward_id = str(api.post("/api/v1/plans/units", json=ward, headers=admin).json()["id"])
+    # Reporting and citizen-feedback learn units from the same events: wait for the first.
+    reader = stack.bearer(Role.INSPECTORATE)
+    deadline = time.monotonic() + 30
+    while api.get(f"/api/v1/reporting/units/{ward_id}", headers=reader).status_code != 200:
+        assert time.monotonic() < deadline, "reporting never learnt of the ward"
+        time.sleep(0.1)
+    return ward_id
+
+
+def quang_ninh_ward(api: httpx.Client, stack: Stack) -> str:
+    """Return a ward of Quảng Ninh (22), the signed test client's province."""
+    return ward_of(api, stack, "22")
+
+
+def nghe_an_ward(api: httpx.Client, stack: Stack) -> str:
+    """Return a ward of Nghệ An (40), outside the signed test client's province."""
+    return ward_of(api, stack, "40")
+
+
 def signed(
     body: bytes, *, secret: str = CLIENT_SECRETS[0], at: int | None = None
 ) -> dict[str, str]:
@@ -221,11 +255,26 @@ def signed(
 def test_signed_requests_tampered_stale_replayed_are_401_and_have_no_effect(
     api: httpx.Client, stack: Stack
 ) -> None:
-    unit_id = str(uuid.uuid4())
+    unit_id = quang_ninh_ward(api, stack)
     body = json.dumps(create_rating_body(unit_id, score=4)).encode()
-    headers = signed(body)
-    accepted = api.post("/api/v1/citizen-feedback/ratings", content=body, headers=headers)
+    # Each attempt is signed anew, a second later: the same signature twice is a replay.
+    accepted = rate_when_known_sync(
+        lambda: api.post("/api/v1/citizen-feedback/ratings", content=body, headers=signed(body)),
+        every_s=1.1,
+    )
     assert accepted.status_code == 201, accepted.text
+    sent = accepted.request.headers
+    headers = {name: sent[name] for name in ("CongVu-Client", "CongVu-Signature", "content-type")}
+    # Another province's unit answers as one nobody registered.
+    elsewhere = json.dumps(create_rating_body(nghe_an_ward(api, stack))).encode()
+    refused = rate_when_known_sync(
+        lambda: api.post(
+            "/api/v1/citizen-feedback/ratings", content=elsewhere, headers=signed(elsewhere)
+        ),
+        timeout_s=3,
+        every_s=1.1,
+    )
+    assert refused.status_code == 422
 
     tampered = body.replace(b'"score": 4', b'"score": 1')
     attempts = {

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from servicekit.access import Role
+from tests.support.directory import rate_when_known_sync
 from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
 from tests.support.stack import Stack
 
@@ -56,7 +57,7 @@ def test_slice_through_the_gateway(api: httpx.Client, stack: Stack) -> None:
     request_id = f"test-{uuid.uuid4()}"
     created = api.post(
         "/api/v1/plans/units",
-        json=create_unit_body(name="Thành phố Hạ Long", level="district"),
+        json=create_unit_body(name="Thành phố Hạ Long", level="district", valid_to=None),
         headers={"X-Request-ID": request_id} | stack.bearer(Role.ADMIN),
     )
     assert created.status_code == 201, created.text
@@ -71,8 +72,11 @@ def test_slice_through_the_gateway(api: httpx.Client, stack: Stack) -> None:
     )
     assert visit.status_code == 201
     for score in (5, 4):
-        rating = api.post(
-            "/api/v1/citizen-feedback/ratings", json=create_rating_body(unit["id"], score=score)
+        rating = rate_when_known_sync(
+            lambda score=score: api.post(
+                "/api/v1/citizen-feedback/ratings",
+                json=create_rating_body(unit["id"], score=score),
+            )
         )
         assert rating.status_code == 201
 

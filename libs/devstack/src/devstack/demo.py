@@ -172,6 +172,22 @@ def schedule(
     return created(api.post("/api/v1/plans/inspections", json=body), "scheduling an inspection")
 
 
+def rate(api: httpx.Client, rating: dict[str, Any], key: str, timeout_s: float = 30.0) -> None:
+    """Send a rating, waiting until its unit's registration has reached citizen-feedback."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = api.post(
+            "/api/v1/citizen-feedback/ratings", json=rating, headers={"Idempotency-Key": key}
+        )
+        unknown = response.status_code == 422 and any(
+            e["msg"].startswith("No registered unit") for e in response.json().get("errors", [])
+        )
+        if not unknown or time.monotonic() > deadline:
+            response.raise_for_status()
+            return
+        time.sleep(0.2)
+
+
 @dataclass
 class Outcome:
     """What the demo did and what reporting and plans then show."""
@@ -222,9 +238,7 @@ def run(api: httpx.Client, auth: RoleAuth) -> Outcome:
         for index, score in enumerate(unit.ratings):
             rating = {"unit_id": ids[unit.code], "score": score, "service": "Chứng thực bản sao"}
             key = str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/rating/{index}"))
-            api.post(
-                "/api/v1/citizen-feedback/ratings", json=rating, headers={"Idempotency-Key": key}
-            ).raise_for_status()
+            rate(api, rating, key)
     cards = [wait_for_scorecard(api, ids[u.code], u) for u in UNITS]
     started = {inspection_id for inspection_id, _ in carried.values()}
     inspections = [

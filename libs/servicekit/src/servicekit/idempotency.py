@@ -3,10 +3,11 @@
 The first request with a key claims it (a row in the service's database) before it runs,
 so a concurrent duplicate gets 409; when it ends, its answer is stored, and a repeat with
 the same body gets that answer again (with `Idempotent-Replayed: true`) while a repeat
-with another body gets 422. Keys belong to the caller and are kept for 24 hours. A 5xx
-answer releases the key, so the client can retry. If the process dies after the change
-committed but before the answer was stored, the key stays claimed: repeats get 409 until
-it expires, never a second effect.
+with another body gets 422. Keys belong to the caller and are kept for 24 hours. A 4xx or
+5xx answer changed nothing and releases the key, so the client can retry once the cause is
+gone (a unit whose registration had not reached the service yet, a service that was down).
+If the process dies after the change committed but before the answer was stored, the key
+stays claimed: repeats get 409 until it expires, never a second effect.
 """
 
 import hashlib
@@ -164,7 +165,7 @@ class IdempotencyMiddleware:
 
     async def _finish(self, owner: str, key: str, captured: "_Captured") -> None:
         async with self.sessionmaker() as session, session.begin():
-            if captured.status is None or captured.status >= 500:
+            if captured.status is None or captured.status >= 400:
                 await session.execute(
                     delete(IdempotencyRecord).where(
                         col(IdempotencyRecord.owner) == owner, col(IdempotencyRecord.key) == key

@@ -1,8 +1,11 @@
 """The citizen-feedback service's app: `uvicorn --factory citizen_feedback.main:create_app`."""
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from citizen_feedback.config import Settings
+from citizen_feedback.handlers import SUBSCRIPTIONS
 from citizen_feedback.router import router
 from eventbus import audit
 from eventbus.bus import EventBus
@@ -17,5 +20,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Đánh giá sự hài lòng, phản ánh, kiến nghị của người dân.",
         routers=[router],
         audit_sink=audit.stage,
-        component=EventBus,
+        component=partial(EventBus, subscriptions=SUBSCRIPTIONS),
     )

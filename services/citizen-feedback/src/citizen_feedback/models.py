@@ -1,7 +1,7 @@
 """Tables of the citizen-feedback service."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -24,3 +24,16 @@ class Rating(SQLModel, table=True):
     )
     comment: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     submitted_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class DirectoryUnit(SQLModel, table=True):
+    """A registry unit as the plans service announced it: the units ratings may name."""
+
+    __tablename__ = "unit_directory"
+
+    id: uuid.UUID = Field(primary_key=True)
+    code: str = Field(sa_column=sa.Column(sa.String(50), nullable=False))
+    # No foreign key: a unit's event may arrive before its parent's.
+    parent_id: uuid.UUID | None = Field(default=None, index=True)
+    valid_to: date | None = None
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

@@ -22,7 +22,8 @@ router = APIRouter(prefix="/api/v1/citizen-feedback", tags=["citizen feedback"])
     summary="Rate a service",
     description=(
         "Người dân đánh giá mức độ hài lòng với dịch vụ hành chính công của đơn vị."
-        " Công khai: không cần tài khoản."
+        " Công khai: không cần tài khoản. Đơn vị phải có trong danh mục đơn vị và còn hoạt"
+        " động; hệ thống của tỉnh chỉ gửi đánh giá cho đơn vị thuộc tỉnh mình."
     ),
     responses=problem_responses(400, 422),
 )
@@ -31,9 +32,9 @@ async def submit_rating(
     body: RatingCreate,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("feedback.ratings.submit"))],
+    caller: Annotated[Identity, Depends(allow("feedback.ratings.submit"))],
 ) -> RatingRead:
-    rating = await service.submit_rating(session, data=body)
+    rating = await service.submit_rating(session, data=body, caller=caller)
     read = RatingRead.model_validate(rating, from_attributes=True)
     response.headers["Location"] = f"/api/v1/citizen-feedback/ratings/{rating.id}"
     set_resource(request, response.headers["Location"])

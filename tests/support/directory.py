@@ -1,0 +1,77 @@
+"""Units the citizen-feedback service knows: it accepts ratings only for registered units."""
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+import httpx
+from fastapi import FastAPI
+
+from citizen_feedback.handlers import on_unit
+from contracts import UnitRegistered
+from eventbus.envelope import Envelope
+from servicekit.times import utcnow
+from tests.support.waiting import eventually
+
+UNKNOWN = "No registered unit has this id."
+
+
+def unit_unknown(response: httpx.Response) -> bool:
+    """Tell whether citizen-feedback refused a rating because it does not know the unit yet."""
+    return response.status_code == 422 and {"loc": ["body", "unit_id"], "msg": UNKNOWN} in (
+        response.json().get("errors", [])
+    )
+
+
+async def announce_unit(
+    app: FastAPI,
+    *,
+    code: str,
+    parent_id: uuid.UUID | None = None,
+    valid_to: date | None = None,
+    unit_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Hand the app's own handler a UnitRegistered event, as its consumer would."""
+    event = UnitRegistered(
+        unit_id=unit_id or uuid.uuid4(),
+        code=code,
+        name=f"Đơn vị {code}",
+        level="commune" if parent_id else "province",
+        parent_id=parent_id,
+        valid_to=valid_to,
+        registered_at=utcnow(),
+    )
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        type=event.event_type,
+        source="/congvu/plans",
+        time=utcnow(),
+        subject=str(event.unit_id),
+        data=event.model_dump(mode="json"),
+    )
+    async with app.state.sessionmaker() as session, session.begin():
+        await on_unit(session, event, envelope)
+    return event.unit_id
+
+
+async def rate_when_known(
+    post: Callable[[], Awaitable[httpx.Response]], timeout_s: float = 30.0
+) -> httpx.Response:
+    """Send a rating until the unit's registration has reached citizen-feedback."""
+
+    async def attempt() -> httpx.Response | None:
+        response = await post()
+        return None if unit_unknown(response) else response
+
+    return await eventually(attempt, timeout_s=timeout_s, every_s=0.1)
+
+
+def rate_when_known_sync(
+    post: Callable[[], httpx.Response], timeout_s: float = 30.0, every_s: float = 0.1
+) -> httpx.Response:
+    """The same for a blocking client; signed requests wait past the second to be new."""
+    deadline = time.monotonic() + timeout_s
+    while unit_unknown(response := post()) and time.monotonic() < deadline:
+        time.sleep(every_s)
+    return response
