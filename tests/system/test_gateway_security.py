@@ -3,8 +3,10 @@
 import hashlib
 import hmac
 import json
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -305,7 +307,9 @@ def test_signed_requests_tampered_stale_replayed_are_401_and_have_no_effect(
 
 
 def test_rate_limit_answers_429_with_retry_after(stack: Stack) -> None:
-    url = stack.start_extra_gateway("limited", RATE_LIMIT_PER_MINUTE="3")
+    url = stack.start_extra_gateway(
+        "limited", RATE_LIMIT_PER_MINUTE="3", RATE_LIMITS='{"reporting.units.list": 1}'
+    )
     headers = stack.bearer(Role.INSPECTORATE)
     # Limits count per clock minute: start well inside one, so all four requests share it.
     if time.time() % 60 > 50:
@@ -317,8 +321,11 @@ def test_rate_limit_answers_429_with_retry_after(stack: Stack) -> None:
     response = httpx.get(f"{url}/api/v1/plans/units", headers=headers)
     assert 1 <= int(response.headers["retry-after"]) <= 61
     assert response.headers["content-type"] == "application/problem+json"
-    # Another operation has its own budget.
-    assert httpx.get(f"{url}/api/v1/reporting/units", headers=headers).status_code == 200
+    # Another operation has its own budget, here set for that operation alone.
+    reporting = [
+        httpx.get(f"{url}/api/v1/reporting/units", headers=headers).status_code for _ in range(2)
+    ]
+    assert reporting == [200, 429]
     stack.stop_app("limited")
 
 
@@ -401,3 +408,70 @@ def test_production_mode_verifies_against_the_providers_jwks_url(
         stack.stop_app("production")
         provider.terminate()
         provider.wait()
+
+
+class StubUpstream:
+    """A bare TCP server in a thread: reads a request, then stalls or drips a chunked body."""
+
+    def __init__(self, *, drip: bool) -> None:
+        self.drip = drip
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        self.server.settimeout(0.2)
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed by close()
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            if self.drip:
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"transfer-encoding: chunked\r\n\r\n"
+                )
+            while not self.stopped.wait(0.2):
+                if self.drip:
+                    try:
+                        connection.sendall(b"1\r\n \r\n")
+                    except OSError:
+                        return
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.server.close()
+
+
+@pytest.mark.parametrize("drip", [False, True], ids=["no-answer", "endless-body"])
+def test_a_slow_service_is_cut_off_at_the_total_timeout(stack: Stack, drip: bool) -> None:
+    upstream = StubUpstream(drip=drip)
+    name = f"deadline-{int(drip)}"
+    url = stack.start_extra_gateway(
+        name, PLANS_URL=f"http://127.0.0.1:{upstream.port}", UPSTREAM_TIMEOUT_S="1"
+    )
+    try:
+        started = time.monotonic()
+        try:
+            response = httpx.get(
+                f"{url}/api/v1/plans/units", headers=stack.bearer(Role.INSPECTORATE), timeout=10
+            )
+        except httpx.RemoteProtocolError:
+            # The status went out before the deadline: the body is cut, the client sees it.
+            assert drip
+        else:
+            assert not drip
+            assert response.status_code == 504
+            assert response.headers["content-type"] == "application/problem+json"
+        assert time.monotonic() - started < 3
+    finally:
+        stack.stop_app(name)
+        upstream.close()

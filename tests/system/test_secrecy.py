@@ -3,6 +3,7 @@ after a surprise inspection of their unit is scheduled: nothing in lists, counts
 errors or status codes gives it away."""
 
 import re
+import statistics
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -48,17 +49,53 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 30) -> None:
         time.sleep(0.1)
 
 
+# Query variants every list is read with: filters that would single the inspection out,
+# sorting, and paging one item at a time to the end.
+VARIANTS: tuple[dict[str, str], ...] = (
+    {},
+    {"kind": "surprise"},
+    {"status": "scheduled"},
+    {"sort": "-window_start"},
+    {"limit": "1"},
+)
+
+
+def read_all(api: httpx.Client, path: str, params: dict[str, str], headers: dict[str, str]) -> Any:
+    """Return status and body of a read; for a list, every page, following the cursor."""
+    pages: list[Any] = []
+    query = dict(params)
+    for _ in range(50):
+        response = api.get(path, params=query, headers=headers)
+        body = response.json() if response.content else None
+        pages.append((response.status_code, body))
+        cursor = body.get("next_cursor") if isinstance(body, dict) else None
+        if not cursor:
+            return pages
+        query = params | {"cursor": cursor}
+    raise AssertionError(f"{path} never reached its last page")
+
+
 def every_read(api: httpx.Client, ids: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
-    """Call every GET operation with these path ids; return status and body per operation."""
+    """Call every GET operation with these path ids; return what each answered."""
     answers: dict[str, Any] = {}
     for name, operation in POLICY.items():
         if operation.method != "GET":
             continue
         path = re.sub(r"\{([^}]+)\}", lambda m: ids[m.group(1)], operation.path)
-        response = api.get(path, headers=headers)
-        body = response.json() if response.content else None
-        answers[name] = (response.status_code, body)
+        variants = VARIANTS if "{" not in operation.path else ({},)
+        for params in (*variants, {"target_unit_id": ids["unit_id"]}, {"plan_id": ids["plan_id"]}):
+            answers[f"{name} {params}"] = read_all(api, path, params, headers)
     return answers
+
+
+def median_s(api: httpx.Client, path: str, headers: dict[str, str], times: int = 15) -> float:
+    """Return the median time a read takes."""
+    spent = []
+    for _ in range(times):
+        started = time.perf_counter()
+        assert api.get(path, headers=headers).status_code == 404
+        spent.append(time.perf_counter() - started)
+    return statistics.median(spent)
 
 
 def test_every_route_tells_the_target_unit_nothing(stack: Stack) -> None:
@@ -145,3 +182,9 @@ def test_every_route_tells_the_target_unit_nothing(stack: Stack) -> None:
             text = str(after).replace(inspection["id"], ids["inspection_id"])
             assert text == str(before[who]), who
             assert "2024-02-19" not in str(after), who
+
+        # Nor does timing: a sealed id costs what an unknown one does (the same query runs).
+        head = insiders["ward head"]
+        sealed_s = median_s(api, f"/api/v1/plans/inspections/{inspection['id']}", head)
+        missing_s = median_s(api, f"/api/v1/plans/inspections/{uuid.uuid4()}", head)
+        assert sealed_s < 2 * missing_s + 0.01, (sealed_s, missing_s)

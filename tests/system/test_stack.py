@@ -107,6 +107,17 @@ def test_merged_openapi_and_docs(api: httpx.Client) -> None:
     refs = [v for v in _walk(document["paths"]) if v.startswith("#/components/schemas/")]
     assert all(ref.rsplit("/", 1)[1] in schemas for ref in refs)
     assert "swagger" in api.get("/docs").text.lower()
+    paths = document["paths"]
+    read = paths["/api/v1/plans/inspections/{inspection_id}"]["get"]["responses"]["200"]
+    assert "ETag" in read["headers"]
+    create = paths["/api/v1/plans/teams"]["post"]["responses"]["201"]
+    assert {"ETag", "Location"} <= set(create["headers"])
+    listing = paths["/api/v1/plans/teams"]["get"]["responses"]["200"]
+    assert "headers" not in listing
+    for path in ("/api/v1/plans/teams", "/api/v1/plans/checklists", "/api/v1/plans/plans"):
+        assert "sort" in {p["name"] for p in paths[path]["get"]["parameters"]}, path
+    for name in ("InspectionRead", "TeamRead", "PlanRead", "ChecklistRead"):
+        assert schemas[name]["examples"], name
 
 
 def _walk(node: object) -> Iterator[str]:

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 60
+    # Per-operation limits (POLICY names), e.g. {"feedback.ratings.submit": 30}: they replace
+    # the two above for that operation.
+    rate_limits: dict[str, int] = Field(default_factory=dict)
     breaker_failures: int = 5
     breaker_open_s: float = 10.0
     cors_allow_origins: list[str] = []

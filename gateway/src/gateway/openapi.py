@@ -138,6 +138,27 @@ def _document_idempotency(item: dict[str, Any]) -> None:
     )
 
 
+ETAG_HEADER = {
+    "description": ("Phiên bản của tài nguyên (strong ETag); gửi lại trong If-Match khi cập nhật."),
+    "schema": {"type": "string"},
+}
+LOCATION_HEADER = {"description": "Địa chỉ của tài nguyên vừa tạo.", "schema": {"type": "string"}}
+
+
+def _document_headers(item: dict[str, Any]) -> None:
+    """Document ETag on single-resource answers and Location on creates."""
+    for status in ("200", "201"):
+        answer = item.get("responses", {}).get(status)
+        schema = (answer or {}).get("content", {}).get("application/json", {}).get("schema", {})
+        ref = str(schema.get("$ref", ""))
+        if answer is None or not ref or ref.rsplit("/", 1)[-1].startswith("Page"):
+            continue
+        headers = answer.setdefault("headers", {})
+        headers["ETag"] = ETAG_HEADER
+        if status == "201":
+            headers["Location"] = LOCATION_HEADER
+
+
 def _describe_access(document: dict[str, Any]) -> None:
     """Add each operation's security and its allowed roles from the shared policy."""
     document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
@@ -155,6 +176,7 @@ def _describe_access(document: dict[str, Any]) -> None:
         item["security"] = security
         if operation.method == "POST":
             _document_idempotency(item)
+        _document_headers(item)
         roles = sorted(r.value for r in operation.roles)
         item["x-congvu-roles"] = roles
         who = "Công khai (không cần đăng nhập)." if operation.public else ", ".join(roles)

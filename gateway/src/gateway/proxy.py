@@ -1,7 +1,9 @@
 """Forwarding `/api/v1/<service>/...` to the service that owns it, for allowed callers."""
 
+import asyncio
 import logging
 import math
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import unquote
 
 import httpx
@@ -157,7 +159,8 @@ async def _check_limits(
     settings = state.settings
     anonymous = caller is ANONYMOUS
     key = f"ip:{request.client.host if request.client else '?'}" if anonymous else caller.subject
-    limit = settings.public_rate_limit_per_minute if anonymous else settings.rate_limit_per_minute
+    default = settings.public_rate_limit_per_minute if anonymous else settings.rate_limit_per_minute
+    limit = settings.rate_limits.get(name, default)
     wait = await state.limiter.retry_after(caller=key, operation=name, limit=limit)
     if wait is not None:
         raise RateLimited(
@@ -166,8 +169,18 @@ async def _check_limits(
         )
 
 
+def may_retry(method: str, headers: Mapping[str, str]) -> bool:
+    """Tell whether a request may be sent twice: idempotent methods, or an Idempotency-Key."""
+    return method in IDEMPOTENT or any(name.lower() == "idempotency-key" for name in headers)
+
+
 async def _send(
-    state: GatewayState, service: str, request: httpx.Request, *, may_retry: bool
+    state: GatewayState,
+    service: str,
+    request: httpx.Request,
+    *,
+    may_retry: bool,
+    deadline: float,
 ) -> httpx.Response:
     breaker = state.breakers[service]
     settings: Settings = state.settings
@@ -180,7 +193,9 @@ async def _send(
     attempts = 2 if may_retry else 1
     for attempt in range(1, attempts + 1):
         try:
-            response = await state.clients[service].send(request, stream=True)
+            # The whole exchange, retries included, ends by the deadline (UPSTREAM_TIMEOUT_S).
+            async with asyncio.timeout_at(deadline):
+                response = await state.clients[service].send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout):
             if attempt < attempts:
                 continue
@@ -190,7 +205,7 @@ async def _send(
                 f"The {service} service is not reachable; try again.",
                 headers={"Retry-After": str(settings.upstream_retry_after_s)},
             ) from None
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             breaker.failed()
             raise GatewayTimeout(f"The {service} service did not answer in time.") from None
         except httpx.TransportError:
@@ -203,10 +218,24 @@ async def _send(
     raise AssertionError("unreachable")
 
 
+async def _body_until(
+    upstream: httpx.Response, deadline: float, service: str
+) -> AsyncIterator[bytes]:
+    """Stream the service's body; past the deadline, cut it (the status is already sent)."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            async for chunk in upstream.aiter_raw():
+                yield chunk
+    except TimeoutError:
+        log.warning("upstream %s was still sending at the deadline; response cut", service)
+        raise
+
+
 @router.api_route("/api/v1/{service}/{path:path}", methods=METHODS)
 async def forward(service: str, path: str, request: Request) -> Response:
     """Authenticate, authorise and limit the caller, then stream the service's answer back."""
     state: GatewayState = request.app.state.gateway
+    deadline = asyncio.get_running_loop().time() + state.settings.upstream_timeout_s
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
     found = find_operation(request.method, request.scope["path"])
     if service not in state.clients or not _safe_path(raw_path) or found is None:
@@ -231,15 +260,20 @@ async def forward(service: str, path: str, request: Request) -> Response:
     upstream_request = client.build_request(
         request.method, url, content=body, headers=_forward_headers(request, identity_token)
     )
-    may_retry = request.method in IDEMPOTENT or "idempotency-key" in request.headers
-    upstream = await _send(state, service, upstream_request, may_retry=may_retry)
+    upstream = await _send(
+        state,
+        service,
+        upstream_request,
+        may_retry=may_retry(request.method, request.headers),
+        deadline=deadline,
+    )
     headers = [
         (k.encode("latin-1"), v.encode("latin-1"))
         for k, v in upstream.headers.multi_items()
         if k.lower() not in _DROP_RESPONSE
     ]
     response = StreamingResponse(
-        upstream.aiter_raw(),
+        _body_until(upstream, deadline, service),
         status_code=upstream.status_code,
         background=BackgroundTask(upstream.aclose),
     )

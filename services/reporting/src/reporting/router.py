@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
 from reporting import service
@@ -11,6 +11,7 @@ from reporting.schemas import AuditEntryRead, UnitScorecard
 from servicekit.access import Identity, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
+from servicekit.etag import etag_of
 from servicekit.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
@@ -25,9 +26,12 @@ router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
 async def get_unit_scorecard(
     unit_id: uuid.UUID,
     session: SessionDep,
+    response: Response,
     caller: Annotated[Identity, Depends(allow("reporting.units.read"))],
 ) -> UnitScorecard:
-    return await service.get_scorecard(session, unit_id=unit_id, caller=caller)
+    card = await service.get_scorecard(session, unit_id=unit_id, caller=caller)
+    response.headers["ETag"] = etag_of(card)
+    return card
 
 
 @router.get(

@@ -1,9 +1,9 @@
 """HTTP routes for checklist templates."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from plans.checklists import service
 from plans.checklists.schemas import (
@@ -124,6 +124,12 @@ async def list_checklists(
     _: Annotated[Identity, Depends(allow("plans.checklists.list"))],
     limit: Limit = 50,
     cursor: Cursor = None,
+    sort: Annotated[
+        Literal["name", "-name", "updated_at", "-updated_at"] | None,
+        Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
+    ] = None,
 ) -> Page[ChecklistRead]:
-    items, next_cursor = await service.list_checklists(session, limit=limit, cursor=cursor)
+    items, next_cursor = await service.list_checklists(
+        session, limit=limit, cursor=cursor, sort=sort
+    )
     return Page[ChecklistRead](items=items, next_cursor=next_cursor)

@@ -66,8 +66,21 @@ class ChecklistVersionCreate(ChecklistContent):
     )
 
 
+VERSION_EXAMPLE: JsonValue = {
+    "checklist_id": "0193a5d2-0000-7000-8000-00000000c001",
+    "version": 2,
+    "name": "Bộ tiêu chí kiểm tra công vụ",
+    "categories": CATEGORIES_EXAMPLE,
+    "note": "Thêm tiêu chí về camera tại bộ phận một cửa",
+    "published_by": "thanh.tra.tinh",
+    "published_at": "2024-01-05T09:00:00+07:00",
+}
+
+
 class ChecklistVersionRead(ChecklistContent):
     """One published version of a checklist."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [VERSION_EXAMPLE]})
 
     checklist_id: uuid.UUID
     version: int
@@ -77,6 +90,21 @@ class ChecklistVersionRead(ChecklistContent):
 
 class ChecklistRead(BaseModel):
     """A checklist template with its current version."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a5d2-0000-7000-8000-00000000c001",
+                    "description": "Kỷ luật, kỷ cương hành chính",
+                    "current_version": 2,
+                    "current": VERSION_EXAMPLE,
+                    "created_at": "2023-12-01T09:00:00+07:00",
+                    "updated_at": "2024-01-05T09:00:00+07:00",
+                }
+            ]
+        }
+    )
 
     id: uuid.UUID
     description: str | None = None

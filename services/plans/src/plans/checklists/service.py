@@ -16,7 +16,7 @@ from plans.errors import ChecklistNotFound
 from plans.events import publish
 from plans.models import Checklist, ChecklistVersion
 from servicekit.errors import Invalid
-from servicekit.pagination import page_by_id
+from servicekit.pagination import SortOrder, page_by_id
 from servicekit.times import utcnow
 
 
@@ -133,11 +133,17 @@ async def publish_version(
 
 
 async def list_checklists(
-    session: AsyncSession, *, limit: int, cursor: str | None
+    session: AsyncSession, *, limit: int, cursor: str | None, sort: str | None = None
 ) -> tuple[list[ChecklistRead], str | None]:
     """Return a page of templates with their current versions."""
+    sortable = {"name": Checklist.name, "updated_at": Checklist.updated_at}
     checklists, next_cursor = await page_by_id(
-        session, select(Checklist), id_column=Checklist.id, limit=limit, cursor=cursor
+        session,
+        select(Checklist),
+        id_column=Checklist.id,
+        limit=limit,
+        cursor=cursor,
+        sort=SortOrder.of(sort, sortable) if sort else None,
     )
     versions = {
         (v.checklist_id, v.version): v

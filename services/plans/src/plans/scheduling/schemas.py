@@ -89,6 +89,26 @@ class PlanUpdate(BaseModel):
 class PlanRead(PlanBase):
     """A plan as the API returns it, with who moved it through its workflow and when."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                PLAN_EXAMPLE
+                | {
+                    "id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e10",
+                    "issuer_unit_id": None,
+                    "status": "approved",
+                    "created_by": "le.van.hung",
+                    "created_at": "2023-01-20T08:00:00+07:00",
+                    "updated_at": "2023-01-30T15:00:00+07:00",
+                    "approved_by": "chu.tich.ubnd",
+                    "approved_at": "2023-01-30T15:00:00+07:00",
+                    "closed_by": None,
+                    "closed_at": None,
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     status: PlanStatus = Field(description="draft: dự thảo; approved: đã duyệt; closed: kết thúc")
     created_by: str
@@ -193,6 +213,44 @@ class HistoryEntry(BaseModel):
 
 class InspectionRead(BaseModel):
     """An inspection as the API returns it to someone allowed to see it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e30",
+                    "plan_id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e10",
+                    "series_id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e31",
+                    "occurrence": 1,
+                    "kind": "surprise",
+                    "target_unit_id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e00",
+                    "window_start": "2024-02-19T07:30:00+07:00",
+                    "window_end": "2024-02-23T17:00:00+07:00",
+                    "team_id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e20",
+                    "checklist_id": "0193a5d2-0000-7000-8000-00000000c001",
+                    "checklist_version": 1,
+                    "topic": None,
+                    "status": "scheduled",
+                    "sealed": True,
+                    "visit_id": None,
+                    "started_at": None,
+                    "history": [
+                        {
+                            "action": "scheduled",
+                            "at": "2024-02-14T10:00:00+07:00",
+                            "by": "thanh.tra.tinh",
+                            "reason": None,
+                            "window_start": "2024-02-19T07:30:00+07:00",
+                            "window_end": "2024-02-23T17:00:00+07:00",
+                        }
+                    ],
+                    "created_by": "thanh.tra.tinh",
+                    "created_at": "2024-02-14T10:00:00+07:00",
+                    "updated_at": None,
+                }
+            ]
+        }
+    )
 
     id: uuid.UUID
     plan_id: uuid.UUID

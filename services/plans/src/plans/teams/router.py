@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -98,8 +98,12 @@ async def list_teams(
     member: Annotated[
         str | None, Query(max_length=255, description="Đoàn có người này (subject)")
     ] = None,
+    sort: Annotated[
+        Literal["name", "-name", "created_at", "-created_at"] | None,
+        Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
+    ] = None,
 ) -> Page[TeamRead]:
     teams, next_cursor = await service.list_teams(
-        session, limit=limit, cursor=cursor, active_on=active_on, member=member
+        session, limit=limit, cursor=cursor, active_on=active_on, member=member, sort=sort
     )
     return Page[TeamRead](items=teams, next_cursor=next_cursor)

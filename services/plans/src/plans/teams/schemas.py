@@ -72,6 +72,19 @@ class TeamUpdate(BaseModel):
 class TeamRead(TeamBase):
     """A team as the API returns it."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                EXAMPLE
+                | {
+                    "id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e20",
+                    "created_at": "2021-02-01T09:00:00+07:00",
+                    "updated_at": None,
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     created_at: VnDatetime
     updated_at: VnDatetime | None = None

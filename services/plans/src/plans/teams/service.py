@@ -13,7 +13,7 @@ from plans.events import publish
 from plans.models import Inspection, Team, TeamMembership
 from plans.teams.schemas import TeamCreate, TeamRead, TeamUpdate
 from servicekit.errors import Invalid
-from servicekit.pagination import page_by_id
+from servicekit.pagination import SortOrder, page_by_id
 from servicekit.times import to_vn, utcnow
 
 
@@ -179,6 +179,7 @@ async def list_teams(
     cursor: str | None,
     active_on: date | None = None,
     member: str | None = None,
+    sort: str | None = None,
 ) -> tuple[list[TeamRead], str | None]:
     """Return a page of teams and the cursor of the next page."""
     query = select(Team)
@@ -193,8 +194,9 @@ async def list_teams(
                 select(TeamMembership.team_id).where(col(TeamMembership.subject) == member)
             )
         )
+    order = SortOrder.of(sort, {"name": Team.name, "created_at": Team.created_at}) if sort else None
     teams, next_cursor = await page_by_id(
-        session, query, id_column=Team.id, limit=limit, cursor=cursor
+        session, query, id_column=Team.id, limit=limit, cursor=cursor, sort=order
     )
     members = await _members(session, [t.id for t in teams])
     return [_read(t, members[t.id]) for t in teams], next_cursor

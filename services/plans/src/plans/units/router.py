@@ -99,10 +99,13 @@ async def update_unit(
 async def get_staffing(
     unit_id: uuid.UUID,
     session: SessionDep,
+    response: Response,
     caller: Annotated[Identity, Depends(allow("plans.units.staffing.read"))],
 ) -> StaffingRead:
     unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
-    return await service.get_staffing(session, unit=unit)
+    staffing = await service.get_staffing(session, unit=unit)
+    response.headers["ETag"] = etag_of(staffing)
+    return staffing
 
 
 @router.put(
@@ -118,10 +121,13 @@ async def record_staffing(
     unit_id: uuid.UUID,
     body: Staffing,
     session: SessionDep,
+    response: Response,
     caller: Annotated[Identity, Depends(allow("plans.units.staffing.record"))],
 ) -> StaffingRead:
     unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
-    return await service.record_staffing(session, unit=unit, data=body)
+    staffing = await service.record_staffing(session, unit=unit, data=body)
+    response.headers["ETag"] = etag_of(staffing)
+    return staffing
 
 
 @router.get(

@@ -1,0 +1,34 @@
+"""Gateway settings refuse what production must never run with."""
+
+import pytest
+from pydantic import ValidationError
+
+from gateway.config import Settings
+
+PROVIDER = "https://sso.quangninh.gov.vn/realms/congvu/protocol/openid-connect/certs"
+
+
+def test_embedded_defaults_are_valid() -> None:
+    assert Settings().runtime_mode == "embedded"
+
+
+def test_production_needs_the_providers_key_set_url() -> None:
+    with pytest.raises(ValidationError, match="OIDC_JWKS_URL"):
+        Settings(runtime_mode="production")
+
+
+def test_production_refuses_a_local_key_set() -> None:
+    with pytest.raises(ValidationError, match="OIDC_JWKS_FILE"):
+        Settings(
+            runtime_mode="production", oidc_jwks_url=PROVIDER, oidc_jwks_file="var/keys/x.json"
+        )
+
+
+def test_production_with_the_provider_is_valid() -> None:
+    assert Settings(runtime_mode="production", oidc_jwks_url=PROVIDER).oidc_jwks_file is None
+
+
+@pytest.mark.parametrize("algorithms", [["HS256"], ["none"], ["RS256", "HS512"]])
+def test_symmetric_or_no_algorithms_are_refused(algorithms: list[str]) -> None:
+    with pytest.raises(ValidationError, match="asymmetric"):
+        Settings(oidc_algorithms=algorithms)
