@@ -1,16 +1,20 @@
 """Roles and unit scope, enforced by the plans service itself."""
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Generator
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from sqlalchemy import select
 
-from servicekit.access import IDENTITY_HEADER, Role
+from contracts.topics import AUDIT
+from eventbus.outbox import OutboxMessage
+from servicekit.access import IDENTITY_HEADER, Role, mint_identity_token, request_binding
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER, create_unit_body
-from tests.support.identity import As, as_, caller
+from tests.support.identity import PRIVATE_KEY, As, as_, caller
 
 
 class NoAuth(httpx.Auth):
@@ -101,3 +105,45 @@ async def test_unit_staff_without_a_known_unit_see_nothing(plans: AppClient) -> 
     for unit in ("NOPE", None):
         listed = await plans.get("/api/v1/plans/units", auth=as_(Role.UNIT_STAFF, unit))
         assert listed.json()["items"] == []
+
+
+class ForPlans(httpx.Auth):
+    """Signs a request to the plans service's internal routes, as the gateway does."""
+
+    requires_request_body = True
+
+    def __init__(self, role: Role) -> None:
+        self.identity = caller(role, "22" if role in (Role.UNIT_HEAD, Role.UNIT_STAFF) else None)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[IDENTITY_HEADER] = mint_identity_token(
+            self.identity,
+            private_key=PRIVATE_KEY,
+            service="plans",
+            binding=request_binding(request.method, request.url.raw_path, request.content),
+        )
+        yield request
+
+
+async def test_refusals_the_gateway_reports_reach_the_audit_trail(plans: AppClient) -> None:
+    refusal = {
+        "operation": "plans.units.register",
+        "resource": "/api/v1/plans/units",
+        "status": 403,
+    }
+    unsigned = await plans.post("/internal/refusals", json=refusal, auth=NoAuth())
+    assert unsigned.status_code == 401
+    elsewhere = refusal | {"operation": "feedback.ratings.submit"}
+    wrong = await plans.post("/internal/refusals", json=elsewhere, auth=ForPlans(Role.INSPECTOR))
+    assert wrong.status_code == 422
+    reported = await plans.post("/internal/refusals", json=refusal, auth=ForPlans(Role.INSPECTOR))
+    assert reported.status_code == 204
+    async with plans.app.state.sessionmaker() as session:
+        rows = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.topic == AUDIT))
+        ).all()
+    records = [json.loads(row.payload) for row in rows]
+    refused = [r for r in records if r["operation"] == "plans.units.register"]
+    assert [(r["outcome"], r["status"], r["role"]) for r in refused] == [
+        ("refused", 403, "inspector")
+    ]

@@ -142,13 +142,36 @@ def test_roles_are_enforced_and_refused_writes_have_no_effect(
     api: httpx.Client, stack: Stack
 ) -> None:
     body = create_unit_body()
+    request_ids = {}
     for role in (Role.INSPECTOR, Role.UNIT_HEAD):
-        response = api.post("/api/v1/plans/units", json=body, headers=stack.bearer(role, "22"))
+        request_ids[role] = f"refused-{role.value}-{uuid.uuid4()}"
+        response = api.post(
+            "/api/v1/plans/units",
+            json=body,
+            headers=stack.bearer(role, "22") | {"X-Request-ID": request_ids[role]},
+        )
         assert response.status_code == 403
     found = api.get(
         "/api/v1/plans/units", params={"code": body["code"]}, headers=stack.bearer(Role.ADMIN)
     )
     assert found.json()["items"] == []
+    # Refused at the gateway, the attempts still reach the audit trail, by request id.
+    inspectorate = stack.bearer(Role.INSPECTORATE)
+    deadline = time.monotonic() + 30
+    while True:
+        trail = api.get(
+            "/api/v1/reporting/audit-entries",
+            params={"operation": "plans.units.register", "limit": 500},
+            headers=inspectorate,
+        ).json()["items"]
+        mine = {e["request_id"]: e for e in trail if e["request_id"] in request_ids.values()}
+        if len(mine) == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    for role, request_id in request_ids.items():
+        entry = mine[request_id]
+        assert (entry["role"], entry["outcome"], entry["status"]) == (role.value, "refused", 403)
+        assert entry["resource"] == "/api/v1/plans/units"
     # Ratings are personal data: the public may write them, only the inspectorate reads them.
     unit_id = quang_ninh_ward(api, stack)
     rating = rate_when_known_sync(

@@ -1,6 +1,7 @@
 """Forwarding `/api/v1/<service>/...` to the service that owns it, for allowed callers."""
 
 import asyncio
+import json
 import logging
 import math
 from collections.abc import AsyncIterator, Mapping
@@ -25,6 +26,7 @@ from servicekit.access import (
     request_binding,
     request_target,
 )
+from servicekit.audit import REFUSALS_PATH
 from servicekit.errors import DomainError, NotFound, problem_response
 from servicekit.requestid import HEADER as REQUEST_ID_HEADER
 from servicekit.requestid import current_request_id
@@ -231,6 +233,28 @@ async def _body_until(
         raise
 
 
+async def _report_refusal(
+    state: GatewayState, service: str, caller: Identity, operation: str, resource: str
+) -> None:
+    """Tell the owning service of a refused attempt, for its audit trail (after answering)."""
+    body = json.dumps({"operation": operation, "resource": resource, "status": 403}).encode()
+    token = mint_identity_token(
+        caller,
+        private_key=state.identity_key,
+        service=service,
+        binding=request_binding("POST", REFUSALS_PATH.encode(), body),
+    )
+    headers = {IDENTITY_HEADER: token, "content-type": "application/json"}
+    if (request_id := current_request_id.get()) is not None:
+        headers[REQUEST_ID_HEADER] = request_id
+    try:
+        response = await state.clients[service].post(REFUSALS_PATH, content=body, headers=headers)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        # The refusal itself stands; only its audit record is missing, and the log has it.
+        log.warning("could not report a refused %s to %s", operation, service, exc_info=True)
+
+
 @router.api_route("/api/v1/{service}/{path:path}", methods=METHODS)
 async def forward(service: str, path: str, request: Request) -> Response:
     """Authenticate, authorise and limit the caller, then stream the service's answer back."""
@@ -246,7 +270,12 @@ async def forward(service: str, path: str, request: Request) -> Response:
     if caller.role not in operation.roles:
         if caller is ANONYMOUS:
             raise Unauthenticated("Sign in to do this.")
-        return problem_response(request, status=403, detail="Your role may not do this.")
+        refused = problem_response(request, status=403, detail="Your role may not do this.")
+        if operation.audited:
+            refused.background = BackgroundTask(
+                _report_refusal, state, service, caller, name, request.url.path
+            )
+        return refused
     await _check_limits(request, state, name, operation, caller)
     target = request_target(request.scope)
     identity_token = mint_identity_token(

@@ -261,6 +261,11 @@ def verify_identity_token(token: str, *, public_key: Any, service: str, binding:
         raise Unauthenticated("The caller's identity could not be verified.") from None
 
 
+async def caller_of(request: Request) -> Identity:
+    """Return the caller the gateway signed for this request, refusing anything else."""
+    return await _identity(request)
+
+
 async def _identity(request: Request) -> Identity:
     token = request.headers.get(IDENTITY_HEADER)
     if not token:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit import db
-from servicekit.audit import AuditSink
+from servicekit.audit import AuditSink, refusals_router
 from servicekit.config import ServiceSettings
 from servicekit.errors import install_problem_handlers
 from servicekit.health import ReadinessCheck, health_router
@@ -83,6 +83,7 @@ def create_service_app(
 
     app.include_router(health_router(checks))
     app.include_router(metrics_router)
+    app.include_router(refusals_router)
     for router in routers:
         app.include_router(router)
     return app

@@ -2,7 +2,10 @@
 
 A write is recorded in the same transaction as its effect, so no change goes unrecorded;
 a refused or failed attempt is recorded in a transaction of its own. Reads are recorded
-for operations whose POLICY entry says they touch sealed or personal data.
+for operations whose POLICY entry says they touch sealed or personal data. An attempt the
+gateway refuses itself (a role the policy does not allow) never reaches the service: the
+gateway reports it to `POST /internal/refusals`, signed like any forwarded caller, and the
+service records it the same way.
 """
 
 import uuid
@@ -10,14 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import Request
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from uuid6 import uuid7
 
-from servicekit.access import Identity, find_operation
-from servicekit.errors import DomainError
+from servicekit.access import POLICY, Identity, caller_of, find_operation
+from servicekit.errors import DomainError, Invalid
 from servicekit.requestid import current_request_id
 from servicekit.times import utcnow
 
@@ -83,3 +87,48 @@ def record_for(request: Request, *, error: BaseException | None) -> AuditRecord 
         status=status,
         at=utcnow(),
     )
+
+
+REFUSALS_PATH = "/internal/refusals"
+
+
+class Refusal(BaseModel):
+    """An attempt the gateway refused before it reached the service."""
+
+    operation: str = Field(max_length=100, description="The POLICY name of the operation.")
+    resource: str = Field(max_length=2000, description="The path the caller asked for.")
+    status: int = Field(ge=400, le=499)
+
+
+refusals_router = APIRouter(include_in_schema=False)
+
+
+@refusals_router.post(REFUSALS_PATH, status_code=204)
+async def record_refusal(request: Request, refusal: Refusal) -> Response:
+    """Record, for the audit trail, an attempt the gateway refused on this service's behalf."""
+    caller = await caller_of(request)
+    operation = POLICY.get(refusal.operation)
+    service = request.app.state.settings.service_name
+    if operation is None or not operation.path.startswith(f"/api/v1/{service}/"):
+        raise Invalid.field(["body", "operation"], "Not an operation of this service.")
+    sink: AuditSink | None = request.app.state.audit_sink
+    if sink is not None and operation.audited:
+        async with request.app.state.sessionmaker() as session, session.begin():
+            sink(
+                session,
+                AuditRecord(
+                    entry_id=uuid7(),
+                    service=service,
+                    operation=refusal.operation,
+                    actor=caller.subject,
+                    role=caller.role.value,
+                    unit_code=caller.unit_code,
+                    client_id=caller.client_id,
+                    resource=refusal.resource,
+                    request_id=current_request_id.get(),
+                    outcome="refused",
+                    status=refusal.status,
+                    at=utcnow(),
+                ),
+            )
+    return Response(status_code=204)
