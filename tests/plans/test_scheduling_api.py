@@ -388,3 +388,34 @@ async def test_only_planners_schedule(plans: AppClient) -> None:
         "/api/v1/plans/inspections", json=province.inspection(), auth=as_(Role.UNIT_HEAD, "22")
     )
     assert refused.status_code == 403
+
+
+async def test_unit_users_see_only_their_own_units_among_a_plans_targets(
+    plans: AppClient,
+) -> None:
+    province = await prepare(plans)
+    other = await created(
+        plans, "/api/v1/plans/units", {"code": "40", "name": "Tỉnh Nghệ An 2", "level": "province"}
+    )
+    plan = await created(
+        plans,
+        "/api/v1/plans/plans",
+        create_plan_body(target_unit_ids=[province.district["id"], other["id"]]),
+    )
+    await approved(plans, plan)
+    head = as_(Role.UNIT_HEAD, province.district["code"])
+    read = await plans.get(f"/api/v1/plans/plans/{plan['id']}", auth=head)
+    assert read.json()["target_unit_ids"] == [province.district["id"]]
+    assert (await plans.get(f"/api/v1/plans/plans/{plan['id']}")).json()["target_unit_ids"] == [
+        province.district["id"],
+        other["id"],
+    ]
+
+    async def listed(target: str) -> list[str]:
+        response = await plans.get(
+            "/api/v1/plans/plans", params={"target_unit_id": target}, auth=head
+        )
+        return [p["id"] for p in response.json()["items"]]
+
+    assert await listed(province.district["id"]) == [plan["id"]]
+    assert await listed(other["id"]) == []

@@ -131,7 +131,18 @@ async def get_plan(
     plan = await session.get(Plan, plan_id)
     if plan is None or (plan.status == "draft" and not _sees_drafts(caller)):
         raise PlanNotFound(f"No plan has id {plan_id}.")
-    return plan, _plan_read(plan, (await _targets(session, [plan.id]))[plan.id])
+    targets = (await _targets(session, [plan.id]))[plan.id]
+    return plan, _plan_read(plan, await _shown_targets(session, targets, caller))
+
+
+async def _shown_targets(
+    session: AsyncSession, targets: list[uuid.UUID], caller: Identity
+) -> list[uuid.UUID]:
+    """Return the targets a caller is shown: a unit role, only those within its own scope."""
+    if not caller.unit_scoped:
+        return targets
+    scope = await unit_scope(session, code=caller.unit_code)
+    return [t for t in targets if t in scope]
 
 
 async def update_plan(
@@ -236,6 +247,11 @@ async def list_plans(
         if value is not None:
             query = query.where(col(column) == value)
     if target_unit_id is not None:
+        # A unit role asks only about its own units: other targets are not shown to it.
+        if caller.unit_scoped and target_unit_id not in await unit_scope(
+            session, code=caller.unit_code
+        ):
+            query = query.where(false())
         query = query.where(
             col(Plan.id).in_(
                 select(PlanTarget.plan_id).where(col(PlanTarget.unit_id) == target_unit_id)
@@ -246,7 +262,9 @@ async def list_plans(
         session, query, id_column=Plan.id, limit=limit, cursor=cursor, sort=order
     )
     targets = await _targets(session, [p.id for p in plans])
-    return [_plan_read(p, targets[p.id]) for p in plans], next_cursor
+    return [
+        _plan_read(p, await _shown_targets(session, targets[p.id], caller)) for p in plans
+    ], next_cursor
 
 
 def inspection_read(inspection: Inspection) -> InspectionRead:
