@@ -172,8 +172,12 @@ def schedule(
     return created(api.post("/api/v1/plans/inspections", json=body), "scheduling an inspection")
 
 
-def rate(api: httpx.Client, rating: dict[str, Any], key: str, timeout_s: float = 30.0) -> None:
-    """Send a rating, waiting until its unit's registration has reached citizen-feedback."""
+def rate(api: httpx.Client, rating: dict[str, Any], key: str, timeout_s: float = 120.0) -> None:
+    """Send a rating, waiting until its unit's registration has reached citizen-feedback.
+
+    Right after a first `make up`, citizen-feedback is still reading the 3,355 imported
+    units (about a minute on two cores): a rating waits for its unit.
+    """
     deadline = time.monotonic() + timeout_s
     while True:
         response = api.post(
