@@ -11,6 +11,7 @@ from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import create_visit_body
 from tests.support.identity import As, as_
 from tests.support.planning import created, prepare, staged
+from tests.support.reporting import wait_for_scorecard
 from tests.support.waiting import eventually
 
 LEADER = "nguyen.van.an"
@@ -32,10 +33,14 @@ async def test_starting_the_visit_unseals_the_inspection(
 ) -> None:
     apps = {
         name: build_app(name, database_url=await database(name), bootstrap=broker.bootstrap)
-        for name in ("plans", "visits")
+        for name in ("plans", "visits", "reporting")
     }
     leader = As(Identity(subject=LEADER, role=Role.TEAM_LEADER))
-    async with serve(apps["plans"], Role.ADMIN) as plans, serve(apps["visits"]) as visits:
+    async with (
+        serve(apps["plans"], Role.ADMIN) as plans,
+        serve(apps["visits"]) as visits,
+        serve(apps["reporting"]) as reporting,
+    ):
         province = await prepare(plans, team_members=(LEADER,))
         inspection = await created(plans, "/api/v1/plans/inspections", province.inspection())
         decoy = await created(plans, "/api/v1/plans/inspections", province.inspection())
@@ -89,6 +94,10 @@ async def test_starting_the_visit_unseals_the_inspection(
                 "started_at": "2021-02-22T16:15:00+07:00",
             }
         ]
+        # Reporting counts the started inspection, never the one still sealed.
+        await wait_for_scorecard(
+            reporting, province.district["id"], inspections_started=1, visits_started=2
+        )
         cancel = await plans.post(
             f"/api/v1/plans/inspections/{inspection['id']}/cancellation",
             json={"reason": "Muộn"},

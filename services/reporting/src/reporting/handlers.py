@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import (
     AuditRecorded,
+    InspectionStarted,
     RatingSubmitted,
     UnitChanged,
     UnitRegistered,
@@ -52,6 +53,15 @@ async def on_visit_started(session: AsyncSession, event: VisitStarted, _: Envelo
     score.updated_at = utcnow()
 
 
+async def on_inspection_started(
+    session: AsyncSession, event: InspectionStarted, _: Envelope
+) -> None:
+    """Count a planned inspection at its target once it has started (never while sealed)."""
+    score = await _score(session, event.target_unit_id)
+    score.inspections_started += 1
+    score.updated_at = utcnow()
+
+
 async def on_rating_submitted(session: AsyncSession, event: RatingSubmitted, _: Envelope) -> None:
     """Count a citizen rating of the unit."""
     score = await _score(session, event.unit_id)
@@ -69,6 +79,7 @@ HANDLERS: Handlers = {
     UnitRegistered: on_unit_registered,
     UnitChanged: on_unit_changed,
     VisitStarted: on_visit_started,
+    InspectionStarted: on_inspection_started,
     RatingSubmitted: on_rating_submitted,
     AuditRecorded: on_audit_recorded,
 }

@@ -39,6 +39,10 @@ class UnitScore(SQLModel, table=True):
     level: str | None = Field(default=None, sa_column=sa.Column(sa.String(20), nullable=True))
     parent_id: uuid.UUID | None = Field(default=None, index=True)
     visits_started: int = 0
+    # From inspection.started only: sealed (surprise) inspections stay out until they start.
+    inspections_started: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
     ratings_count: int = 0
     ratings_score_sum: int = 0
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

@@ -90,6 +90,8 @@ async def list_unit_scorecards(
         Literal[
             "visits_started",
             "-visits_started",
+            "inspections_started",
+            "-inspections_started",
             "ratings_count",
             "-ratings_count",
             "updated_at",

@@ -35,6 +35,12 @@ class UnitScorecard(BaseModel):
     level_label: str | None = Field(description="Cấp đơn vị", examples=["Tỉnh, thành phố"])
     parent_id: uuid.UUID | None
     visits_started: int = Field(description="Số cuộc kiểm tra đã tiến hành")
+    inspections_started: int = Field(
+        description=(
+            "Số cuộc kiểm tra theo kế hoạch đã bắt đầu; kiểm tra đột xuất chỉ được tính từ khi"
+            " đoàn bắt đầu làm việc"
+        )
+    )
     ratings_count: int = Field(description="Số lượt đánh giá của người dân")
     satisfaction_average: float | None = Field(
         description="Điểm hài lòng trung bình (1–5)", examples=[4.5]

@@ -15,6 +15,7 @@ from servicekit.pagination import SortOrder, page_by_id
 
 SCORECARD_SORTABLE = {
     "visits_started": UnitScore.visits_started,
+    "inspections_started": UnitScore.inspections_started,
     "ratings_count": UnitScore.ratings_count,
     "updated_at": UnitScore.updated_at,
 }
@@ -30,6 +31,7 @@ def scorecard(score: UnitScore) -> UnitScorecard:
         level_label=UNIT_LEVELS.get(score.level) if score.level else None,
         parent_id=score.parent_id,
         visits_started=score.visits_started,
+        inspections_started=score.inspections_started,
         ratings_count=score.ratings_count,
         satisfaction_average=(
             round(score.ratings_score_sum / score.ratings_count, 2) if score.ratings_count else None
