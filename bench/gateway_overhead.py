@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from rawload import load
-from stack import descendants
+from stack import wait_settled
 
 from devstack.token import mint_token
 from servicekit.access import (
@@ -54,38 +54,6 @@ def wait_ready() -> None:
             pass
         time.sleep(0.05)
     raise SystemExit("the stack did not become ready")
-
-
-def cpu_ticks(pids: list[int]) -> int:
-    """Return the CPU time `pids` have used so far, in clock ticks."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total
-
-
-def wait_settled(root: int, timeout_s: float = 180) -> float:
-    """Wait until the stack is idle: consumers have caught up with the registry's events.
-
-    A fresh start imports 3,355 units; reporting and citizen-feedback consume their events
-    for a while. Measuring during that catch-up would charge it to the requests.
-    """
-    started = time.monotonic()
-    tick = os.sysconf("SC_CLK_TCK")
-    quiet, last = 0, cpu_ticks(descendants(root))
-    while quiet < 3:
-        if time.monotonic() - started > timeout_s:
-            raise SystemExit("the stack never became idle")
-        time.sleep(1)
-        now = cpu_ticks(descendants(root))
-        # Under a tenth of one core for three seconds in a row.
-        quiet = quiet + 1 if now - last < tick / 10 else 0
-        last = now
-    return time.monotonic() - started
 
 
 def report(name: str, latencies: list[float], seconds: float) -> None:

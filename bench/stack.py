@@ -4,8 +4,10 @@
 (ports 8000-8004 and 9092 must be free), then for each run prints:
 - cold start: from running `make up` until the gateway's /readyz answers 200;
 - first event: POST accepted until visible in reporting, right after start;
+- idle: how long after that the stack stays busy consuming the imported registry's events;
 - memory: resident set size of every process of the stack, summed, after the events;
-then the slice's end-to-end latency over `--events` sequential units: POST to the plans
+then, measured once the stack is idle, the slice's end-to-end latency over `--events`
+sequential units: POST to the plans
 service through the gateway until reporting (through the gateway) returns the unit.
 """
 
@@ -47,6 +49,39 @@ def descendants(root: int) -> list[int]:
         found.append(pid)
         todo += children.get(pid, [])
     return found
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    """Return the CPU time `pids` have used so far, in clock ticks."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+def wait_settled(root: int, timeout_s: float = 180) -> float:
+    """Wait until the stack is idle: consumers have caught up with the registry's events.
+
+    A fresh start imports 3,355 units; reporting and citizen-feedback consume their events
+    for a while. Measuring during that catch-up would charge it to the requests.
+    """
+    started = time.monotonic()
+    tick = os.sysconf("SC_CLK_TCK")
+    quiet, last = 0, cpu_ticks(descendants(root))
+    while quiet < 3:
+        if time.monotonic() - started > timeout_s:
+            raise SystemExit("the stack never became idle")
+        time.sleep(1)
+        now = cpu_ticks(descendants(root))
+        # Under 30% of one core for three seconds in a row; an idle stack (broker polls,
+        # consumers' empty fetches, relays' probes) uses about 10%.
+        quiet = quiet + 1 if now - last < tick * 0.3 else 0
+        last = now
+    return time.monotonic() - started
 
 
 def rss_mib(pids: list[int]) -> float:
@@ -115,12 +150,19 @@ def one_run(events: int) -> dict[str, Any]:
             }
             with httpx.Client(base_url=GATEWAY, timeout=10, headers=reader) as api:
                 first = slice_once(api, admin)
+                settled = wait_settled(process.pid)
                 latencies = [slice_once(api, admin) for _ in range(events)]
             memory = rss_mib(descendants(process.pid))
         finally:
             os.killpg(process.pid, signal.SIGINT)
             process.wait(60)
-    return {"cold_start": cold_start, "first": first, "memory": memory, "latencies": latencies}
+    return {
+        "cold_start": cold_start,
+        "first": first,
+        "settled": settled,
+        "memory": memory,
+        "latencies": latencies,
+    }
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -145,7 +187,8 @@ def main() -> None:
         results.append(result)
         print(
             f"run {run}: cold start {result['cold_start']:.2f} s, first event "
-            f"{float(result['first']) * 1000:.0f} ms, memory {result['memory']:.0f} MiB"
+            f"{float(result['first']) * 1000:.0f} ms, idle {result['settled']:.0f} s later,"
+            f" memory {result['memory']:.0f} MiB"
         )
     latencies_ms = [x * 1000 for r in results for x in r["latencies"]]
     print(
