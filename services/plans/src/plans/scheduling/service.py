@@ -37,7 +37,7 @@ from plans.scheduling.schemas import (
     Reschedule,
 )
 from plans.teams.service import covers, team_subjects, teams_of
-from plans.units.service import unit_scope
+from plans.units.service import unit_scope, units_within
 from servicekit.access import PLANNERS, Identity, Role
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
@@ -132,17 +132,18 @@ async def get_plan(
     if plan is None or (plan.status == "draft" and not _sees_drafts(caller)):
         raise PlanNotFound(f"No plan has id {plan_id}.")
     targets = (await _targets(session, [plan.id]))[plan.id]
-    return plan, _plan_read(plan, await _shown_targets(session, targets, caller))
+    scope = await _caller_scope(session, caller)
+    return plan, _plan_read(plan, _shown_targets(targets, scope))
 
 
-async def _shown_targets(
-    session: AsyncSession, targets: list[uuid.UUID], caller: Identity
-) -> list[uuid.UUID]:
+async def _caller_scope(session: AsyncSession, caller: Identity) -> set[uuid.UUID] | None:
+    """Return the units a unit role is scoped to; None for callers who see every unit."""
+    return await unit_scope(session, code=caller.unit_code) if caller.unit_scoped else None
+
+
+def _shown_targets(targets: list[uuid.UUID], scope: set[uuid.UUID] | None) -> list[uuid.UUID]:
     """Return the targets a caller is shown: a unit role, only those within its own scope."""
-    if not caller.unit_scoped:
-        return targets
-    scope = await unit_scope(session, code=caller.unit_code)
-    return [t for t in targets if t in scope]
+    return targets if scope is None else [t for t in targets if t in scope]
 
 
 async def update_plan(
@@ -246,11 +247,10 @@ async def list_plans(
     for column, value in ((Plan.year, year), (Plan.status, status), (Plan.kind, kind)):
         if value is not None:
             query = query.where(col(column) == value)
+    scope = await _caller_scope(session, caller)
     if target_unit_id is not None:
         # A unit role asks only about its own units: other targets are not shown to it.
-        if caller.unit_scoped and target_unit_id not in await unit_scope(
-            session, code=caller.unit_code
-        ):
+        if scope is not None and target_unit_id not in scope:
             query = query.where(false())
         query = query.where(
             col(Plan.id).in_(
@@ -262,9 +262,7 @@ async def list_plans(
         session, query, id_column=Plan.id, limit=limit, cursor=cursor, sort=order
     )
     targets = await _targets(session, [p.id for p in plans])
-    return [
-        _plan_read(p, await _shown_targets(session, targets[p.id], caller)) for p in plans
-    ], next_cursor
+    return [_plan_read(p, _shown_targets(targets[p.id], scope)) for p in plans], next_cursor
 
 
 def inspection_read(inspection: Inspection) -> InspectionRead:
@@ -335,7 +333,7 @@ async def _check_schedule(
     if unit is None:
         raise Invalid.field(["body", "target_unit_id"], "No unit has this id.")
     targets = (await _targets(session, [plan.id]))[plan.id]
-    if targets and unit.id not in await _within(session, targets):
+    if targets and unit.id not in await units_within(session, targets):
         raise Invalid.field(
             ["body", "target_unit_id"], "The plan does not cover this unit or any unit above it."
         )
@@ -361,12 +359,6 @@ async def _check_schedule(
             f"The checklist's newest version is {checklist.current_version}.",
         )
     return version, windows
-
-
-async def _within(session: AsyncSession, roots: list[uuid.UUID]) -> set[uuid.UUID]:
-    start = select(Unit.id).where(col(Unit.id).in_(roots)).cte("within", recursive=True)
-    tree = start.union(select(Unit.id).join(start, col(Unit.parent_id) == start.c.id))
-    return set((await session.scalars(select(tree.c.id))).all())
 
 
 async def schedule(
@@ -561,7 +553,7 @@ async def start_inspection(session: AsyncSession, *, visit: VisitStarted) -> Non
             visit.inspection_id,
         )
         return
-    if visit.unit_id not in await _within(session, [inspection.target_unit_id]):
+    if visit.unit_id not in await units_within(session, [inspection.target_unit_id]):
         log.warning(
             "visit %s is at unit %s, outside inspection %s's target; ignored",
             visit.visit_id,

@@ -151,6 +151,11 @@ async def _descendants(session: AsyncSession, unit_id: uuid.UUID) -> set[uuid.UU
     return await _subtree(session, col(Unit.id) == unit_id)
 
 
+async def units_within(session: AsyncSession, roots: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Return the ids of `roots` and of every unit beneath them."""
+    return await _subtree(session, col(Unit.id).in_(roots))
+
+
 async def unit_scope(session: AsyncSession, *, code: str | None) -> set[uuid.UUID]:
     """Return the ids of the unit with official `code` and of every unit beneath it."""
     if code is None:
