@@ -11,25 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import VisitStarted
 from eventbus.consumer import EventConsumer
 from eventbus.envelope import Envelope, encode_headers, to_kafka_headers
-from eventbus.topics import all_topics, ensure_topics
 from reporting.handlers import HANDLERS, on_visit_started
 from reporting.models import UnitScore
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.times import utcnow
 from tests.conftest import Broker, DatabaseFactory
+from tests.eventbus.records import DiesBeforeOffsetCommit, Killed, create_topics
 from tests.support.reporting import consumed
 from tests.support.waiting import eventually
-
-
-class Killed(Exception):
-    """Stands for the process dying."""
-
-
-class DiesBeforeOffsetCommit(EventConsumer):
-    """A consumer whose process dies right after the DB commit, before the offset commit."""
-
-    async def _commit(self, tp: Any, offset: int) -> None:
-        raise Killed
 
 
 async def publish_visit(broker: Broker, unit_id: uuid.UUID) -> None:
@@ -75,6 +64,7 @@ async def make_consumer(
         sessionmaker=sessionmaker,
         producer=producer,
         bootstrap_servers=broker.bootstrap,
+        ensure_topics=lambda: create_topics(broker),
         session_timeout_ms=2000,
         heartbeat_interval_ms=300,
         retry_backoff_s=0.01,
@@ -84,7 +74,7 @@ async def make_consumer(
 async def test_consumer_killed_between_db_commit_and_offset_commit_has_no_second_effect(
     broker: Broker, database: DatabaseFactory
 ) -> None:
-    await ensure_topics(broker.bootstrap, all_topics(), partitions=3, replication_factor=1)
+    await create_topics(broker)
     engine = create_engine(await database("reporting"))
     sessionmaker = create_sessionmaker(engine)
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
@@ -115,7 +105,7 @@ async def test_consumer_killed_between_db_commit_and_offset_commit_has_no_second
 async def test_transient_error_is_retried_in_place(
     broker: Broker, database: DatabaseFactory
 ) -> None:
-    await ensure_topics(broker.bootstrap, all_topics(), partitions=3, replication_factor=1)
+    await create_topics(broker)
     engine = create_engine(await database("reporting"))
     sessionmaker = create_sessionmaker(engine)
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
@@ -151,7 +141,7 @@ async def test_transient_error_is_retried_in_place(
 async def test_valid_event_is_not_dead_lettered_while_the_database_is_down(
     broker: Broker,
 ) -> None:
-    await ensure_topics(broker.bootstrap, all_topics(), partitions=3, replication_factor=1)
+    await create_topics(broker)
     # Nothing listens on port 1: every transaction fails as if the database were down.
     engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")
     sessionmaker = create_sessionmaker(engine)

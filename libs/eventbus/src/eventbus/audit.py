@@ -24,6 +24,7 @@ def stage(session: AsyncSession, record: AuditRecord) -> None:
             outcome=record.outcome,
             status=record.status,
             at=record.at,
+            count=record.count,
         ),
         source=f"/congvu/{record.service}",
     )

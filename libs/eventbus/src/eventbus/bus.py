@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eventbus.consumer import EventConsumer, Handlers
 from eventbus.relay import OutboxRelay
-from eventbus.topics import PROBE_TOPIC, all_topics, ensure_topics
+from eventbus.topics import PROBE_TOPIC, all_topics, ensure_topics, forbid_auto_creation
 from servicekit.config import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,18 @@ class Subscription:
     handlers: Handlers
 
 
+def create_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    """Return the producer a service's relay and consumers share (not started)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        acks="all",
+        enable_idempotence=settings.kafka_enable_idempotence,
+        request_timeout_ms=15_000,
+        max_request_size=4 * 1024 * 1024,
+    )
+
+
 class EventBus:
     """Starts in the background, so a service accepts requests while the broker is away."""
 
@@ -39,6 +51,7 @@ class EventBus:
         relay: bool = True,
         subscriptions: tuple[Subscription, ...] = (),
     ) -> None:
+        forbid_auto_creation()
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.with_relay = relay
@@ -66,14 +79,7 @@ class EventBus:
         s = self.settings
         backoff = 0.2
         while True:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=s.kafka_bootstrap_servers,
-                client_id=s.service_name,
-                acks="all",
-                enable_idempotence=s.kafka_enable_idempotence,
-                request_timeout_ms=15_000,
-                max_request_size=4 * 1024 * 1024,
-            )
+            producer = create_producer(s)
             try:
                 await producer.start()
                 await self.ensure_topics()
@@ -114,11 +120,13 @@ class EventBus:
                 sessionmaker=self.sessionmaker,
                 producer=self.producer,
                 bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                ensure_topics=self.ensure_topics,
                 max_attempts=self.settings.consumer_max_attempts,
                 retry_backoff_s=self.settings.consumer_retry_backoff_s,
                 session_timeout_ms=self.settings.kafka_session_timeout_ms,
                 heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
                 fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+                probe_interval_s=self.settings.relay_probe_interval_s,
             )
             self.consumers = [c for c in self.consumers if c.name != sub.name] + [consumer]
             await consumer.run()

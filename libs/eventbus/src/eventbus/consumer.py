@@ -1,23 +1,27 @@
-"""Consumers: inbox-deduplicated handlers, offsets committed after the database commit."""
+"""Consumers: a partition's batch applied in one transaction, offsets committed after it."""
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, IllegalStateError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts import EVENT_TYPES, Event
+from contracts import Event, event_class
 from contracts.topics import dead_letter_topic
 from eventbus import inbox, metrics
 from eventbus.envelope import Envelope, decode
+from eventbus.probe import BrokerProbe, Marker
+from eventbus.topics import forbid_auto_creation
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,16 @@ Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 Handlers = Mapping[type[Event], Handler]
 MAX_ERROR_HEADER = 1_000
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    """A record that decoded into an event this consumer handles."""
+
+    record: ConsumerRecord
+    handler: Handler
+    event: Event
+    envelope: Envelope
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -36,13 +50,21 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self.owner.batch_lock:
             self.owner.assigned.clear()
+            for tp in revoked:
+                self.owner.uncommitted.pop(tp, None)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         self.owner.assigned.set()
 
 
 class EventConsumer:
-    """Reads topics in a consumer group and applies each event once per consumer name."""
+    """Reads topics in a consumer group and applies each event once per consumer name.
+
+    Offsets are committed only while the marker this consumer left on the broker before
+    joining is still there: a broker that came back empty never receives an offset
+    learned from its former self. The consumer then joins again with a fresh client and
+    reads from the start; the inbox absorbs what it already applied.
+    """
 
     def __init__(
         self,
@@ -53,6 +75,7 @@ class EventConsumer:
         sessionmaker: async_sessionmaker[AsyncSession],
         producer: AIOKafkaProducer,
         bootstrap_servers: str,
+        ensure_topics: Callable[[], Awaitable[None]],
         group_id: str | None = None,
         max_attempts: int = 5,
         retry_backoff_s: float = 0.2,
@@ -60,56 +83,141 @@ class EventConsumer:
         heartbeat_interval_ms: int = 3_000,
         fetch_max_wait_ms: int = 100,
         max_records: int = 500,
+        probe_interval_s: float = 2.0,
     ) -> None:
+        forbid_auto_creation()
         self.name = name
         self.topics = topics
         self.handlers = dict(handlers)
         self.sessionmaker = sessionmaker
         self.producer = producer
+        self.bootstrap_servers = bootstrap_servers
+        self.ensure_topics = ensure_topics
+        self.group_id = group_id or name
         self.max_attempts = max_attempts
         self.retry_backoff_s = retry_backoff_s
+        self.session_timeout_ms = session_timeout_ms
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self.max_records = max_records
+        self.probe_interval_s = probe_interval_s
         self.assigned = asyncio.Event()
         self.batch_lock = asyncio.Lock()
-        self._stopping = False
-        self._next_offsets: dict[TopicPartition, int] = {}
-        self.consumer = AIOKafkaConsumer(
+        # Next offsets applied but not yet committed, per partition.
+        self.uncommitted: dict[TopicPartition, int] = {}
+        self.probe = BrokerProbe(
             bootstrap_servers=bootstrap_servers,
-            group_id=group_id or name,
-            client_id=name,
-            enable_auto_commit=False,
-            # Tansu mishandles "latest"; a new group reads the whole history, the inbox dedupes.
-            auto_offset_reset="earliest",
-            session_timeout_ms=session_timeout_ms,
-            heartbeat_interval_ms=heartbeat_interval_ms,
-            fetch_max_wait_ms=fetch_max_wait_ms,
+            producer=producer,
+            client_id=f"{name}-probe",
+            key=f"consumer:{name}:{uuid.uuid4()}",
         )
+        self._kafka: AIOKafkaConsumer | None = None
+        self._marker: Marker | None = None
+        self._skipped_types: set[str] = set()
+        self._stopping = False
+
+    @property
+    def consumer(self) -> AIOKafkaConsumer:
+        """The Kafka consumer of the current membership."""
+        if self._kafka is None:
+            raise RuntimeError(f"consumer {self.name} is not running")
+        return self._kafka
 
     async def run(self) -> None:
-        """Consume until stop(); each batch is processed, then its offsets committed."""
-        await self.consumer.start()
+        """Consume until stop(); after a broker reset, join again and read from the start."""
         try:
-            self.consumer.subscribe(self.topics, listener=_Rebalance(self))
             while not self._stopping:
-                batches = await self.consumer.getmany(timeout_ms=500, max_records=self.max_records)
-                async with self.batch_lock:
-                    for tp, records in batches.items():
-                        await self._process_partition(tp, records)
-                await self._rewind_if_broker_reset()
+                await self._join()
+                try:
+                    await self._consume()
+                finally:
+                    kafka, self._kafka = self._kafka, None
+                    if kafka is not None:
+                        await kafka.stop()
         finally:
-            await self.consumer.stop()
+            await self.probe.close()
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it and return from run()."""
         self._stopping = True
 
-    async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        for record in records:
-            if tp not in self.consumer.assignment():
-                return
-            await self.process(record)
-            self._next_offsets[tp] = record.offset + 1
-        await self._commit(tp, self._next_offsets[tp])
+    async def _join(self) -> None:
+        # Topics first: a group joined while they are missing gets no partitions, and the
+        # embedded broker keeps that empty assignment when the same member joins again.
+        await self.ensure_topics()
+        # The marker precedes every record this membership fetches, so while it is there
+        # those records came from the broker that now receives the commits.
+        self._marker = await self.probe.leave()
+        self.uncommitted.clear()
+        kafka = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.group_id,
+            client_id=self.name,
+            enable_auto_commit=False,
+            # Tansu mishandles "latest"; a new group reads the whole history, the inbox dedupes.
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=self.heartbeat_interval_ms,
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
+        )
+        try:
+            await kafka.start()
+        except BaseException:
+            await kafka.stop()
+            raise
+        self._kafka = kafka
+        kafka.subscribe(self.topics, listener=_Rebalance(self))
+
+    async def _consume(self) -> None:
+        """Apply and commit batches until stop(), or return when the broker lost its data."""
+        loop = asyncio.get_running_loop()
+        next_check = loop.time() + self.probe_interval_s
+        # Partitions committed since the marker was last seen: if it turns out to be gone,
+        # those commits may have reached the emptied broker.
+        unverified: set[TopicPartition] = set()
+        while not self._stopping:
+            batches = await self.consumer.getmany(timeout_ms=500, max_records=self.max_records)
+            async with self.batch_lock:
+                for tp, records in batches.items():
+                    if tp in self.consumer.assignment():
+                        await self._apply_partition(records)
+                        self.uncommitted[tp] = records[-1].offset + 1
+                if not self.uncommitted and not unverified and loop.time() < next_check:
+                    continue
+                next_check = loop.time() + self.probe_interval_s
+                kept = await self._broker_kept_data()
+                if kept:
+                    unverified.clear()
+                    committed, self.uncommitted = self.uncommitted, {}
+                    for tp, offset in committed.items():
+                        await self._commit(tp, offset)
+                    unverified.update(committed)
+                    # Seen again right after, so a restart during the commit is noticed now.
+                    kept = await self._broker_kept_data() if committed else True
+                    if kept:
+                        unverified.clear()
+                if kept is False:
+                    # Put offsets that may have reached the emptied broker back to the start
+                    # before anyone resumes from them; then join again.
+                    for tp in unverified:
+                        await self._commit(tp, 0)
+                    return
+
+    async def _broker_kept_data(self) -> bool | None:
+        """Tell whether this membership's marker is still there; None if the broker is away."""
+        assert self._marker is not None
+        try:
+            present = await self.probe.present(self._marker)
+        except (KafkaError, ConnectionError, OSError) as exc:
+            log.warning("consumer %s: broker probe failed (%r); commit deferred", self.name, exc)
+            return None
+        if not present:
+            log.warning(
+                "consumer %s: the broker lost its data; joining again, reading from the start",
+                self.name,
+            )
+            metrics.BROKER_RESETS.labels(f"consumer:{self.name}").inc()
+        return present
 
     async def _commit(self, tp: TopicPartition, offset: int) -> None:
         if tp not in self.consumer.assignment():
@@ -121,50 +229,87 @@ class EventConsumer:
             # the inbox absorbs what is delivered again.
             log.warning("consumer %s: commit of %s skipped: %s", self.name, tp, exc)
 
-    async def _rewind_if_broker_reset(self) -> None:
-        """A broker that came back empty reports a highwater below our position: read again."""
-        for tp in self.consumer.assignment():
-            highwater = self.consumer.highwater(tp)
-            position = self._next_offsets.get(tp)
-            if highwater is not None and position is not None and highwater < position:
-                log.warning("consumer %s: %s was emptied; reading it again", self.name, tp)
-                metrics.BROKER_RESETS.labels(f"consumer:{self.name}").inc()
-                self._next_offsets.pop(tp)
-                await self.consumer.seek_to_beginning(tp)
+    async def _apply_partition(self, records: Sequence[ConsumerRecord]) -> None:
+        """Apply one partition's records: together if they can, else one at a time."""
+        deliveries = [d for r in records if (d := await self._prepare(r)) is not None]
+        if len(deliveries) > 1:
+            try:
+                outcomes = await self._apply_together(deliveries)
+            except Exception as exc:
+                log.info(
+                    "consumer %s: a batch of %d events failed (%r); applying them one by one",
+                    self.name,
+                    len(deliveries),
+                    exc,
+                )
+            else:
+                for outcome in outcomes:
+                    metrics.CONSUMED.labels(self.name, outcome).inc()
+                return
+        for delivery in deliveries:
+            await self._apply_with_retries(delivery)
 
-    async def process(self, record: ConsumerRecord) -> None:
-        """Apply one record: skip unknown types, dead-letter poison, retry transient errors."""
+    async def _prepare(self, record: ConsumerRecord) -> _Delivery | None:
+        """Decode a record; dead-letter poison, skip types this consumer does not handle."""
         try:
             envelope = decode(record.headers, record.value)
+            cls = event_class(envelope.type)
         except Exception as exc:
             await self._dead_letter(record, exc)
-            return
-        event_class = EVENT_TYPES.get(envelope.type)
-        handler = self.handlers.get(event_class) if event_class is not None else None
-        if event_class is None or handler is None:
+            return None
+        handler = self.handlers.get(cls)
+        if handler is None:
+            # Another consumer's event, or one this one does not need: not an error.
             metrics.CONSUMED.labels(self.name, "ignored").inc()
-            return
+            if envelope.type not in self._skipped_types:
+                self._skipped_types.add(envelope.type)
+                log.info("consumer %s skips %s events: no handler", self.name, envelope.type)
+            return None
         try:
-            event = event_class.model_validate(envelope.data)
+            event = cls.model_validate(envelope.data)
         except ValidationError as exc:
             await self._dead_letter(record, exc)
-            return
+            return None
+        return _Delivery(record=record, handler=handler, event=event, envelope=envelope)
+
+    async def _apply_together(self, deliveries: Sequence[_Delivery]) -> list[str]:
+        """Apply events and their inbox rows in one transaction; return each one's outcome."""
+        async with self.sessionmaker() as session, session.begin():
+            seen = await inbox.seen_among(
+                session, consumer=self.name, event_ids=[d.envelope.id for d in deliveries]
+            )
+            outcomes = []
+            applied: list[tuple[str, str]] = []
+            for d in deliveries:
+                if d.envelope.id in seen:
+                    outcomes.append("duplicate")
+                    continue
+                await d.handler(session, d.event, d.envelope)
+                seen.add(d.envelope.id)
+                applied.append((d.envelope.id, d.envelope.type))
+                outcomes.append("processed")
+            # One statement for the batch's inbox rows, not one per event.
+            await inbox.record_all(session, consumer=self.name, events=applied)
+        return outcomes
+
+    async def _apply_with_retries(self, delivery: _Delivery) -> None:
+        """Apply one event: retry transient errors, dead-letter it if it keeps failing."""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                outcome = await self._apply(handler, event, envelope)
+                outcome = await self._apply_alone(delivery)
             except Exception as exc:
                 if attempt == self.max_attempts:
                     if isinstance(exc, UNAVAILABLE) or not await self._database_answers():
                         # Our own database is down: not the event's fault. Stop without
                         # committing; the supervisor restarts us and the event comes again.
                         raise
-                    await self._dead_letter(record, exc)
+                    await self._dead_letter(delivery.record, exc)
                     return
                 log.warning(
                     "consumer %s: attempt %d at %s failed: %r",
                     self.name,
                     attempt,
-                    envelope.id,
+                    delivery.envelope.id,
                     exc,
                 )
                 await asyncio.sleep(self.retry_backoff_s * 2 ** (attempt - 1))
@@ -180,12 +325,13 @@ class EventConsumer:
             return False
         return True
 
-    async def _apply(self, handler: Handler, event: Event, envelope: Envelope) -> str:
+    async def _apply_alone(self, delivery: _Delivery) -> str:
+        envelope = delivery.envelope
         try:
             async with self.sessionmaker() as session, session.begin():
                 if await inbox.seen(session, consumer=self.name, event_id=envelope.id):
                     return "duplicate"
-                await handler(session, event, envelope)
+                await delivery.handler(session, delivery.event, envelope)
                 inbox.record(
                     session, consumer=self.name, event_id=envelope.id, event_type=envelope.type
                 )

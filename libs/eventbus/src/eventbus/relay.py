@@ -3,26 +3,45 @@
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy import delete, text, update
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import col
 
 from eventbus import metrics, outbox
 from eventbus.envelope import to_kafka_headers
 from eventbus.outbox import OutboxMessage, RelayMarker
-from eventbus.topics import PROBE_TOPIC
+from eventbus.probe import BrokerProbe, Marker
+from eventbus.topics import forbid_auto_creation
 from servicekit.times import utcnow
 
 log = logging.getLogger(__name__)
-PROBE_FETCH_TIMEOUT_MS = 2_000
 PRUNE_INTERVAL_S = 600.0
 # Relays of one PostgreSQL database take turns batch by batch, so per-key order holds.
 PUBLISH_LOCK_SQL = text("SELECT pg_try_advisory_xact_lock(hashtext('congvu.outbox.relay'))")
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """An outbox row claimed for publishing, as the record it becomes."""
+
+    seq: int
+    topic: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+def _append(batch: Any, row: _Claimed) -> bool:
+    """Add the row's record to a record batch; False if the batch is full."""
+    metadata = batch.append(key=row.key, value=row.value, timestamp=None, headers=row.headers)
+    return metadata is not None
 
 
 class OutboxRelay:
@@ -54,7 +73,16 @@ class OutboxRelay:
         self.ensure_topics = ensure_topics
         self._wake = asyncio.Event()
         self._stopping = False
-        self._probe_consumer: AIOKafkaConsumer | None = None
+        self.probe = BrokerProbe(
+            bootstrap_servers=bootstrap_servers,
+            producer=producer,
+            client_id=f"{name}-relay-probe",
+            key=name,
+        )
+        # The partitioner aiokafka's producer uses by default (murmur2, like Kafka's Java
+        # client), applied before sending so each partition's rows can be chained.
+        self._partitioner = DefaultPartitioner()
+        forbid_auto_creation()
 
     def wake(self) -> None:
         """Publish soon: a transaction just committed outbox rows."""
@@ -91,13 +119,16 @@ class OutboxRelay:
                     await self._idle()
         finally:
             outbox.remove_on_commit(self.wake)
-            if self._probe_consumer is not None:
-                await self._probe_consumer.stop()
+            await self.close()
 
     def stop(self) -> None:
         """Finish the current batch and return from run()."""
         self._stopping = True
         self._wake.set()
+
+    async def close(self) -> None:
+        """Disconnect the broker probe (run() does this when it returns)."""
+        await self.probe.close()
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):
@@ -105,10 +136,17 @@ class OutboxRelay:
         self._wake.clear()
 
     async def publish_batch(self) -> int:
-        """Publish the oldest unpublished rows and mark them sent; return how many."""
+        """Publish the oldest unpublished rows, mark sent those acknowledged; return how many."""
+        failure: Exception | None = None
         async with self.sessionmaker() as session, session.begin():
             query = (
-                select(OutboxMessage)
+                select(
+                    col(OutboxMessage.seq),
+                    col(OutboxMessage.topic),
+                    col(OutboxMessage.key),
+                    col(OutboxMessage.headers),
+                    col(OutboxMessage.payload),
+                )
                 .where(col(OutboxMessage.published_at).is_(None))
                 .order_by(col(OutboxMessage.seq))
                 .limit(self.batch_size)
@@ -117,24 +155,78 @@ class OutboxRelay:
                 if not await session.scalar(PUBLISH_LOCK_SQL):
                     return 0
                 query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
-            if not rows:
-                return 0
-            sends = [
-                await self.producer.send(
-                    row.topic,
-                    value=row.payload.encode(),
-                    key=row.key.encode(),
-                    headers=to_kafka_headers(row.headers),
+            claimed: list[_Claimed] = []
+            for seq, topic, key, headers, payload in await session.execute(query):
+                assert seq is not None
+                claimed.append(
+                    _Claimed(
+                        seq=seq,
+                        topic=topic,
+                        key=key.encode(),
+                        value=payload.encode(),
+                        headers=to_kafka_headers(headers),
+                    )
                 )
-                for row in rows
-            ]
-            await asyncio.wait_for(asyncio.gather(*sends), self.publish_timeout_s)
-            now = utcnow()
+            if not claimed:
+                return 0
+            acknowledged, failure = await self._publish(claimed)
+            if acknowledged:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.seq).in_(acknowledged))
+                    .values(published_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+        metrics.PUBLISHED.labels(self.name).inc(len(acknowledged))
+        if failure is not None:
+            raise failure
+        return len(claimed)
+
+    async def _publish(self, rows: list[_Claimed]) -> tuple[list[int], Exception | None]:
+        """Send rows, in order per partition; return the acknowledged rows' seqs, and an error.
+
+        A partition's rows go as record batches, each appended whole or not at all, and the
+        next batch is sent only once the broker acknowledged the one before: a failed batch
+        can never be overtaken by a later one, with or without producer idempotence (aiokafka
+        also keeps one request in flight per partition and retries a batch before the next,
+        but a batch that expires can still be followed by one that succeeds). Partitions are
+        sent in parallel.
+        """
+        partitions: dict[str, list[int]] = {}
+        chains: dict[TopicPartition, list[_Claimed]] = {}
+        for row in rows:
+            if row.topic not in partitions:
+                partitions[row.topic] = sorted(await self.producer.partitions_for(row.topic))
+            of_topic = partitions[row.topic]
+            tp = TopicPartition(row.topic, self._partitioner(row.key, of_topic, of_topic))
+            chains.setdefault(tp, []).append(row)
+        results = await asyncio.gather(*(self._publish_chain(tp, c) for tp, c in chains.items()))
+        acknowledged = [seq for sent, _ in results for seq in sent]
+        return acknowledged, next((error for _, error in results if error is not None), None)
+
+    async def _publish_chain(
+        self, tp: TopicPartition, rows: list[_Claimed]
+    ) -> tuple[list[int], Exception | None]:
+        sent: list[int] = []
+        batch, members = self.producer.create_batch(), list[int]()
+        try:
             for row in rows:
-                row.published_at = now
-        metrics.PUBLISHED.labels(self.name).inc(len(rows))
-        return len(rows)
+                if not _append(batch, row):
+                    await self._send(batch, tp)
+                    sent += members
+                    batch, members = self.producer.create_batch(), []
+                    # An empty batch always takes its first record.
+                    _append(batch, row)
+                members.append(row.seq)
+            await self._send(batch, tp)
+            sent += members
+        except Exception as exc:
+            return sent, exc
+        return sent, None
+
+    async def _send(self, batch: Any, tp: TopicPartition) -> None:
+        delivered = await self.producer.send_batch(batch, tp.topic, partition=tp.partition)
+        await asyncio.wait_for(delivered, self.publish_timeout_s)
 
     async def prune(self) -> int:
         """Delete published rows older than the retention period; return how many."""
@@ -153,50 +245,18 @@ class OutboxRelay:
         retained row in order, and consumers' inboxes make the replay harmless.
         """
         async with self.sessionmaker() as session:
-            marker = await session.get(RelayMarker, self.name)
-        if marker is not None and await self._marker_present(marker):
-            return
-        if marker is not None:
+            row = await session.get(RelayMarker, self.name)
+        if row is not None:
+            marker = Marker(partition=row.partition, offset=row.offset, nonce=row.nonce)
+            if await self.probe.present(marker):
+                return
             log.warning("relay %s: broker lost its data; republishing the outbox", self.name)
             metrics.BROKER_RESETS.labels(f"relay:{self.name}").inc()
             await self.ensure_topics()
-        await self._write_marker(replay=marker is not None)
-
-    async def _marker_present(self, marker: RelayMarker) -> bool:
-        if self._probe_consumer is None:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self.bootstrap_servers,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                client_id=f"{self.name}-relay-probe",
-            )
-            try:
-                await consumer.start()
-            except BaseException:
-                await consumer.stop()
-                raise
-            self._probe_consumer = consumer
-        consumer = self._probe_consumer
-        tp = TopicPartition(PROBE_TOPIC, marker.partition)
-        consumer.assign([tp])
-        consumer.seek(tp, marker.offset)
-        batch = await consumer.getmany(tp, timeout_ms=PROBE_FETCH_TIMEOUT_MS, max_records=1)
-        for record in batch.get(tp, []):
-            if record.offset == marker.offset:
-                return bool(record.value == marker.nonce.encode())
-            return False
-        highwater = consumer.highwater(tp)
-        if highwater is not None:
-            return bool(highwater > marker.offset)
-        if PROBE_TOPIC not in await consumer.topics():
-            return False
-        raise ConnectionError("no answer from the broker to the marker probe")
+        await self._write_marker(replay=row is not None)
 
     async def _write_marker(self, *, replay: bool) -> None:
-        nonce = str(uuid.uuid4())
-        sent = await self.producer.send_and_wait(
-            PROBE_TOPIC, value=nonce.encode(), key=self.name.encode(), partition=0
-        )
+        marker = await self.probe.leave()
         async with self.sessionmaker() as session, session.begin():
             if replay:
                 await session.execute(
@@ -204,16 +264,11 @@ class OutboxRelay:
                     .where(col(OutboxMessage.published_at).is_not(None))
                     .values(published_at=None)
                 )
-            marker = await session.get(RelayMarker, self.name)
-            if marker is None:
-                marker = RelayMarker(
-                    relay=self.name,
-                    partition=0,
-                    offset=sent.offset,
-                    nonce=nonce,
-                    written_at=utcnow(),
+            row = await session.get(RelayMarker, self.name)
+            if row is None:
+                row = RelayMarker(
+                    relay=self.name, partition=0, offset=0, nonce="", written_at=utcnow()
                 )
-                session.add(marker)
-            else:
-                marker.partition, marker.offset, marker.nonce = 0, sent.offset, nonce
-                marker.written_at = utcnow()
+                session.add(row)
+            row.partition, row.offset, row.nonce = marker.partition, marker.offset, marker.nonce
+            row.written_at = utcnow()

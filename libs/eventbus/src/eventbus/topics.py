@@ -3,7 +3,10 @@
 import logging
 from collections.abc import Iterable
 
+import aiokafka.admin.client
+import aiokafka.client
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.protocol.metadata import MetadataRequest
 
 from contracts import TOPICS
 from contracts.topics import dead_letter_topic
@@ -12,6 +15,28 @@ from contracts.topics import dead_letter_topic
 PROBE_TOPIC = "congvu.relay-probes.v1"
 TOPIC_ALREADY_EXISTS = 36
 log = logging.getLogger(__name__)
+
+
+class _MetadataRequestNoAutoCreation(MetadataRequest):  # type: ignore[misc]
+    """A metadata request that never asks the broker to create the topics it names."""
+
+    def __init__(
+        self, topics: list[str] | None = None, allow_auto_topic_creation: bool | None = None
+    ) -> None:
+        super().__init__(topics, allow_auto_topic_creation=bool(allow_auto_topic_creation))
+
+
+def forbid_auto_creation() -> None:
+    """Make aiokafka clients in this process ask for metadata without creating topics.
+
+    aiokafka always sets allow_auto_topic_creation, with no setting to turn it off, so a
+    consumer subscribed to (or a producer sending to) a topic a reset broker no longer has
+    would recreate it with the broker's default partition count (4 on the embedded broker),
+    moving keys to other partitions. Topics are created by ensure_topics() only; Kafka
+    clusters also set auto.create.topics.enable=false.
+    """
+    aiokafka.client.MetadataRequest = _MetadataRequestNoAutoCreation
+    aiokafka.admin.client.MetadataRequest = _MetadataRequestNoAutoCreation
 
 
 def all_topics() -> list[str]:
