@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # Where embedded mode keeps its SQLite databases.
 export VAR ?= var
 
-.PHONY: setup up migrate reference-data keys token demo test test-postgres lint format asyncapi validate-deploy bench clean
+.PHONY: setup not-running up migrate reference-data keys token demo test fuzz test-postgres lint lint-openapi format asyncapi validate-deploy bench clean
 
 setup: $(STAMP)
 
@@ -37,11 +37,15 @@ reference-data: migrate
 keys: setup
 	@$(BIN)/python -m devstack.keys --dir $(VAR)/keys
 
-up: setup migrate reference-data keys
+# A second `make up` while one runs stops here, before touching the databases.
+not-running: setup
+	@$(BIN)/python -m devstack.up --check -f Procfile
+
+up: setup not-running migrate reference-data keys
 	IDENTITY_PRIVATE_KEY_FILE=$(VAR)/keys/identity-private.pem \
 	IDENTITY_PUBLIC_KEY_FILE=$(VAR)/keys/identity-public.pem \
 	OIDC_JWKS_FILE=$(VAR)/keys/oidc-jwks.json \
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m devstack.up -f Procfile
 
 # make token ROLE=inspector UNIT=22 [SUBJECT=nguyen.van.an]: a bearer token for the embedded gateway.
 token: keys
@@ -53,6 +57,10 @@ demo: keys
 test: setup
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# The API's contract under generated requests, with a longer budget than `make test` gives.
+fuzz: setup
+	CONGVU_FUZZ_SECONDS=$${CONGVU_FUZZ_SECONDS:-600} $(BIN)/pytest -n 0 tests/system/test_schemathesis.py
+
 test-postgres:
 	CONGVU_REQUIRE_POSTGRES=1 $(MAKE) test
 
@@ -60,6 +68,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The merged OpenAPI document, linted by the Spectral pinned in tools/openapi-lint (its own
+# node_modules, installed on first use): any warning fails.
+lint-openapi: setup
+	PYTHON=$(BIN)/python tools/openapi-lint/run $(VAR)/openapi.json
 
 format: setup
 	$(BIN)/ruff check --fix .
@@ -75,6 +88,8 @@ bench: setup
 	$(BIN)/python bench/stack.py
 	$(BIN)/python bench/gateway_overhead.py
 	$(BIN)/python bench/registry.py
+	$(BIN)/python bench/consumer_apply.py
+	$(BIN)/python bench/relay_publish.py
 
 clean:
 	rm -rf $(VENV) var

@@ -125,6 +125,7 @@ def gateway_env(**changes: str | None) -> dict[str, str | None]:
         "OIDC_JWKS_FILE": "",
         "REDIS_URL": "redis://congvu-redis:6379/0",
         "PROVINCIAL_CLIENTS": None,
+        "FORWARDED_ALLOW_IPS": "10.0.0.0/8",
     }
     env.update(changes)
     return {k: v for k, v in env.items() if v != "<unset>"}
@@ -147,6 +148,9 @@ def test_a_complete_gateway_environment_passes() -> None:
         ({"REDIS_URL": ""}, "without REDIS_URL"),
         ({"SERVICE_NAME": "<unset>"}, "does not set SERVICE_NAME"),
         ({"SERVICE_citizen-feedback": "x"}, "'SERVICE_citizen-feedback' is not valid"),
+        ({"FORWARDED_ALLOW_IPS": "<unset>"}, "does not say whose X-Forwarded-For"),
+        ({"FORWARDED_ALLOW_IPS": "*"}, "FORWARDED_ALLOW_IPS=* lets any caller"),
+        ({"FORWARDED_ALLOW_IPS": "10.0.0.0/8,*"}, "FORWARDED_ALLOW_IPS=* lets any caller"),
     ],
 )
 def test_gateway_environment_mistakes_are_reported(
@@ -237,6 +241,8 @@ def test_the_gateway_accepts_its_rendered_settings(
     assert settings.runtime_mode == "production"
     assert settings.oidc_jwks_file is None
     assert settings.redis_url
+    # Behind the ingress: its X-Forwarded-For gives each citizen their own address.
+    assert settings.forwarded_allow_ips
 
 
 def test_every_topic_the_services_use_is_declared_for_strimzi() -> None:

@@ -1,8 +1,11 @@
 """Merging service documents into one: pure logic, no I/O."""
 
 from typing import Any
+from unittest.mock import ANY
 
-from gateway.openapi import merge
+from devstack.openapi import merged_document
+from gateway.openapi import document_of, merge
+from servicekit.access import POLICY
 
 
 def document(service: str, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -55,3 +58,43 @@ def test_identical_schemas_are_shared_and_only_own_paths_are_taken() -> None:
     merged = merge({"a": document("a", shared), "b": document("b", shared)}, own={})
     assert set(merged["components"]["schemas"]) == {"Problem"}
     assert set(merged["paths"]) == {"/api/v1/a/items", "/api/v1/b/items"}
+
+
+def test_every_tag_an_operation_uses_is_declared_once() -> None:
+    a = document("a", {})
+    a["paths"]["/api/v1/a/items"]["get"]["tags"] = ["a: items"]
+    a["tags"] = [{"name": "a: items", "description": "Items of a."}]
+    b = document("b", {})
+    b["paths"]["/api/v1/b/items"]["get"]["tags"] = ["b: items", "a: items"]
+    own = {"paths": {"/healthz": {"get": {"tags": ["health"]}}}}
+    merged = merge({"a": a, "b": b}, own=own)
+    assert merged["tags"] == [
+        {"name": "a: items", "description": "Items of a."},
+        {"name": "health"},
+        {"name": "b: items"},
+    ]
+
+
+def test_the_served_document_names_its_server_and_a_contact() -> None:
+    served = document_of({"a": document("a", {})}, own={}, server_url="http://gw.example/")
+    assert served["servers"] == [{"url": "http://gw.example", "description": ANY}]
+    assert served["info"]["contact"]["name"]
+
+
+def test_the_merged_document_says_what_the_api_does() -> None:
+    merged = merged_document()
+    operations = {
+        (method.upper(), path): operation
+        for path, item in merged["paths"].items()
+        for method, operation in item.items()
+        if path.startswith("/api/v1/")
+    }
+    # Exactly the operations the gateway forwards: every other method of a path is a 405.
+    assert set(operations) == {(o.method, o.path) for o in POLICY.values()}
+    declared = {tag["name"] for tag in merged["tags"]}
+    for (method, path), operation in operations.items():
+        assert operation["description"].strip(), (method, path)
+        assert set(operation["tags"]) <= declared, (method, path)
+        headers = {p["name"].lower(): p for p in operation.get("parameters", [])}
+        if "428" in operation["responses"]:
+            assert headers["if-match"]["required"] is True, (method, path)

@@ -32,3 +32,26 @@ def test_production_with_the_provider_is_valid() -> None:
 def test_symmetric_or_no_algorithms_are_refused(algorithms: list[str]) -> None:
     with pytest.raises(ValidationError, match="asymmetric"):
         Settings(oidc_algorithms=algorithms)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",
+        "10.0.0.0/8,*",
+        "not-an-address",
+        # Host bits set: uvicorn would read it as a name and trust nobody.
+        "10.0.0.1/8",
+        # Every address: the same as "*".
+        "0.0.0.0/0",
+        "10.0.0.0/8,::/0",
+    ],
+)
+def test_forwarded_allow_ips_must_name_addresses(value: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(forwarded_allow_ips=value)
+
+
+def test_forwarded_allow_ips_are_handed_on_as_uvicorn_reads_them() -> None:
+    settings = Settings(forwarded_allow_ips="10.0.0.0/8, 192.168.1.2,fd00::/8")
+    assert settings.forwarded_allow_ips == ["10.0.0.0/8", "192.168.1.2", "fd00::/8"]

@@ -57,3 +57,13 @@ async def test_memory_keys_expire() -> None:
     assert await store.add("k", 5) is True
     assert await store.incr("n", 0) == 1
     assert await store.incr("n", 5) == 1
+
+
+async def test_take_returns_the_count_and_starts_again(store: Store) -> None:
+    key = f"test:{uuid.uuid4()}"
+    assert await store.take(key) == 0
+    for _ in range(3):
+        await store.incr(key, 5)
+    assert await store.take(key) == 3
+    assert await store.take(key) == 0
+    assert await store.incr(key, 5) == 1

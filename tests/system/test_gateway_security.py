@@ -267,12 +267,18 @@ def nghe_an_ward(api: httpx.Client, stack: Stack) -> str:
 
 
 def signed(
-    body: bytes, *, secret: str = CLIENT_SECRETS[0], at: int | None = None
+    body: bytes,
+    *,
+    secret: str = CLIENT_SECRETS[0],
+    at: int | None = None,
+    method: str = "POST",
+    target: str = "/api/v1/citizen-feedback/ratings",
 ) -> dict[str, str]:
     timestamp = int(time.time()) if at is None else at
+    v1 = sign(secret, timestamp, method, target.encode(), body)
     return {
         "CongVu-Client": CLIENT_ID,
-        "CongVu-Signature": f"t={timestamp},v1={sign(secret, timestamp, body)}",
+        "CongVu-Signature": f"t={timestamp},v1={v1}",
         "content-type": "application/json",
     }
 

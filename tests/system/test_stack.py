@@ -1,6 +1,7 @@
 """The whole stack as separate processes, driven only through the gateway."""
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -71,11 +72,13 @@ def test_slice_through_the_gateway(api: httpx.Client, stack: Stack) -> None:
         headers=stack.bearer(Role.INSPECTOR),
     )
     assert visit.status_code == 201
+    # Citizens rate without an account (a signed-in official's rating counts apart).
     for score in (5, 4):
         rating = rate_when_known_sync(
-            lambda score=score: api.post(
-                "/api/v1/citizen-feedback/ratings",
+            lambda score=score: httpx.post(
+                f"{stack.gateway_url}/api/v1/citizen-feedback/ratings",
                 json=create_rating_body(unit["id"], score=score),
+                timeout=10,
             )
         )
         assert rating.status_code == 201
@@ -222,5 +225,29 @@ def test_make_demo_schedules_the_seed_inspections(stack: Stack) -> None:
     assert {"Tổ số 1", "Tổ số 2"} <= {part.strip() for line in rows for part in line.split("  ")}
     assert "Lãnh đạo Phường Sông Cầu thấy 1 cuộc kiểm tra" in output
     assert "Lãnh đạo Phường Nguyễn Thị Minh Khai thấy 0 cuộc kiểm tra" in output
+    # The scorecard: inspections and visits apart, a parent's figures rolling up its units'.
+    cards = scorecard_rows(output)
+    assert cards["DEMO-NA-KY-SON"] == ("1", "2", "0", "–")  # One inspection, two visits.
+    assert cards["DEMO-NA-MUONG-LONG"] == ("0", "1", "0", "–")
+    assert cards["40"] == ("3", "6", "0", "–")
+    assert cards["DEMO-BK-TP"] == cards["DEMO-BAC-KAN"] == ("1", "1", "0", "–")
+    assert cards["DEMO-BK-NTMK"] == ("0", "0", "0", "–")
+    assert cards["06688"] == ("1", "1", "5", "4.80")
+    assert cards["22"] == ("2", "2", "8", "4.50")
     again = subprocess.run(demo, capture_output=True, text=True, timeout=120, check=True).stdout
     assert again.split("Bảng tổng hợp")[0] == schedule
+    assert scorecard_rows(again) == cards
+
+
+def scorecard_rows(output: str) -> dict[str, tuple[str, ...]]:
+    """Return the demo's printed scorecard: the figures of each unit, by its code."""
+    lines = output.split("Bảng tổng hợp")[1].split("\n\n")[1].splitlines()
+    header = re.split(r"\s{2,}", lines[0].strip())
+    assert header[3:] == [
+        "Số cuộc kiểm tra",
+        "Số lượt kiểm tra",
+        "Lượt đánh giá của người dân",
+        "Hài lòng TB",
+    ]
+    rows = [re.split(r"\s{2,}", line.strip()) for line in lines[2:]]
+    return {row[0]: tuple(row[3:]) for row in rows}

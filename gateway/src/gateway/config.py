@@ -1,10 +1,12 @@
 """Settings of the gateway."""
 
+import ipaddress
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ProvincialClient(BaseModel):
@@ -31,6 +33,13 @@ class Settings(BaseSettings):
     upstream_timeout_s: float = 15.0
     upstream_retry_after_s: int = 5
     max_body_bytes: int = 1024 * 1024
+    # A request body must arrive within this many seconds of the headers (408 otherwise).
+    body_timeout_s: float = Field(default=5.0, gt=0)
+    # Request line and headers together; more is answered 431 before the app runs.
+    max_header_bytes: int = Field(default=32 * 1024, ge=4096, le=64 * 1024)
+    # Peers (addresses or networks) whose X-Forwarded-For is believed: the ingress in front of
+    # the gateway. Empty trusts nobody: the client address is the connection's.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     openapi_cache_s: float = 30.0
     oidc_issuer: str = "congvu-embedded"
     oidc_audience: str = "congvu-api"
@@ -52,11 +61,37 @@ class Settings(BaseSettings):
     # Per-operation limits (POLICY names), e.g. {"feedback.ratings.submit": 30}: they replace
     # the two above for that operation.
     rate_limits: dict[str, int] = Field(default_factory=dict)
+    # Refusals of one caller and operation after the first are reported as one count a window.
+    refusal_report_window_s: int = Field(default=60, ge=1)
     breaker_failures: int = 5
     breaker_open_s: float = 10.0
     cors_allow_origins: list[str] = []
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # Like uvicorn's own setting: "10.0.0.0/8,192.168.1.2" (a JSON list works too).
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses_or_networks(cls, value: list[str]) -> list[str]:
+        networks = []
+        for entry in value:
+            if entry == "*":
+                raise ValueError("FORWARDED_ALLOW_IPS=* would let any caller choose its address")
+            # Strict, as uvicorn parses it: "10.0.0.1/8" would be silently trusted by nobody.
+            network = ipaddress.ip_network(entry, strict=True)
+            if network.prefixlen == 0:
+                raise ValueError(f"FORWARDED_ALLOW_IPS={entry} would trust every address")
+            networks.append(str(network) if "/" in entry else str(network.network_address))
+        return networks
 
     @field_validator("oidc_jwks_file", "oidc_jwks_url", mode="before")
     @classmethod

@@ -4,8 +4,21 @@ import time
 from dataclasses import dataclass
 
 from gateway.stores import Store
+from servicekit.access import ANONYMOUS, Identity
 
 WINDOW_S = 60
+
+
+def limit_key(caller: Identity, address: str) -> str:
+    """Return whose budget a request counts against: a person, a system, or an address.
+
+    Each kind has its own namespace, so no token subject can name another kind's budget.
+    """
+    if caller is ANONYMOUS:
+        return f"ip:{address}"
+    if caller.client_id is not None:
+        return f"client:{caller.client_id}"
+    return f"person:{caller.subject}"
 
 
 class RateLimiter:

@@ -12,6 +12,7 @@ from gateway import openapi, proxy
 from gateway.authn import BearerVerifier, SignatureVerifier
 from gateway.config import Settings
 from gateway.limits import CircuitBreaker, RateLimiter
+from gateway.refusals import RefusalReporter
 from gateway.state import GatewayState
 from gateway.stores import create_store
 from servicekit.errors import install_problem_handlers
@@ -57,6 +58,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             signatures=SignatureVerifier(settings, store),
             limiter=RateLimiter(store),
             identity_key=identity_key,
+            refusals=RefusalReporter(
+                clients=clients,
+                identity_key=identity_key,
+                store=store,
+                window_s=settings.refusal_report_window_s,
+            ),
             breakers={
                 name: CircuitBreaker(settings.breaker_failures, settings.breaker_open_s)
                 for name in clients
@@ -65,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.gateway.refusals.close()
             for client in [*clients.values(), oidc_http]:
                 await client.aclose()
             await store.close()

@@ -20,6 +20,7 @@ DESCRIPTION = (
     "Every path is `/api/v1/<service>/...`; errors are application/problem+json (RFC 9457); "
     "lists use cursor pagination (`limit`, `cursor`, `next_cursor`)."
 )
+CONTACT = {"name": "Nhóm phát triển CongVu"}
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -61,10 +62,15 @@ def merge(documents: dict[str, dict[str, Any]], *, own: dict[str, Any]) -> dict[
     """Merge service documents; schemas with the same name and different content are prefixed."""
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": TITLE, "version": "1.0.0", "description": DESCRIPTION},
+        "info": {
+            "title": TITLE,
+            "version": "1.0.0",
+            "description": DESCRIPTION,
+            "contact": CONTACT,
+        },
         "paths": dict(own.get("paths", {})),
         "components": {"schemas": dict(own.get("components", {}).get("schemas", {}))},
-        "tags": [],
+        "tags": list(own.get("tags", [])),
     }
     schemas: dict[str, Any] = merged["components"]["schemas"]
     for service, document in sorted(documents.items()):
@@ -78,7 +84,19 @@ def merge(documents: dict[str, dict[str, Any]], *, own: dict[str, Any]) -> dict[
             if path.startswith(f"/api/v1/{service}/"):
                 merged["paths"][path] = _rename_refs(item, renames)
         merged["tags"].extend(t for t in document.get("tags", []) if t not in merged["tags"])
+    _declare_tags(merged)
     return merged
+
+
+def _declare_tags(document: dict[str, Any]) -> None:
+    """Declare every tag an operation uses, keeping the descriptions services gave."""
+    declared = {tag["name"] for tag in document["tags"]}
+    for item in document["paths"].values():
+        for operation in item.values():
+            for name in operation.get("tags", []):
+                if name not in declared:
+                    document["tags"].append({"name": name})
+                    declared.add(name)
 
 
 SECURITY_SCHEMES: dict[str, Any] = {
@@ -97,8 +115,10 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "name": "CongVu-Signature",
         "description": (
             "Provincial systems: `CongVu-Signature: t=<unix>,v1=<hex>` where v1 is"
-            " HMAC-SHA256 of `<t>.` followed by the raw body, with the client's secret;"
-            " send `CongVu-Client: <id>` too. Older than 300 s or repeated: 401."
+            " HMAC-SHA256 of `<t>.<METHOD>.<path?query>.` followed by the raw body, with the"
+            " client's secret (path and query exactly as sent, e.g."
+            " `1767225600.POST./api/v1/citizen-feedback/ratings.{...}`); send"
+            " `CongVu-Client: <id>` too. Older than 300 s, or a signature seen before: 401."
         ),
     },
 }
@@ -209,18 +229,33 @@ async def _fetch(client: httpx.AsyncClient) -> dict[str, Any] | None:
         return None
 
 
+def document_of(
+    documents: dict[str, dict[str, Any]], *, own: dict[str, Any], server_url: str
+) -> dict[str, Any]:
+    """Return the document the gateway serves, at `server_url`, for these service documents."""
+    document = merge(documents, own=own)
+    _describe_access(document)
+    return with_server(document, server_url)
+
+
+def with_server(document: dict[str, Any], server_url: str) -> dict[str, Any]:
+    """Return `document` naming `server_url` as where its paths are served."""
+    server = {"url": server_url.rstrip("/"), "description": "Cổng API (gateway) của CongVu"}
+    return {**document, "servers": [server]}
+
+
 @router.get("/openapi.json")
 async def openapi(request: Request) -> JSONResponse:
     """Serve the merged document, rebuilt at most every `openapi_cache_s` seconds."""
     state = request.app.state
+    server_url = str(request.base_url)
     cached: tuple[float, dict[str, Any]] | None = getattr(state, "openapi_cache", None)
     if cached is not None and time.monotonic() - cached[0] < state.settings.openapi_cache_s:
-        return JSONResponse(cached[1])
+        return JSONResponse(with_server(cached[1], server_url))
     clients: dict[str, httpx.AsyncClient] = state.gateway.clients
     fetched = await asyncio.gather(*(_fetch(c) for c in clients.values()))
     documents = {name: doc for name, doc in zip(clients, fetched, strict=True) if doc is not None}
-    document = merge(documents, own=request.app.openapi())
-    _describe_access(document)
+    document = document_of(documents, own=request.app.openapi(), server_url=server_url)
     missing = sorted(set(clients) - set(documents))
     if missing:
         document["info"]["x-missing-services"] = missing

@@ -1,33 +1,35 @@
 """Forwarding `/api/v1/<service>/...` to the service that owns it, for allowed callers."""
 
 import asyncio
-import json
 import logging
 import math
 from collections.abc import AsyncIterator, Mapping
+from typing import ClassVar
 from urllib.parse import unquote
 
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from gateway.authn import CLIENT_HEADER, SIGNATURE_HEADER
 from gateway.config import Settings
+from gateway.limits import limit_key
 from gateway.state import GatewayState
 from servicekit.access import (
     ANONYMOUS,
     IDENTITY_HEADER,
     Identity,
-    Operation,
     Unauthenticated,
     find_operation,
+    methods_of,
     mint_identity_token,
     request_binding,
     request_target,
 )
-from servicekit.audit import REFUSALS_PATH
-from servicekit.errors import DomainError, NotFound, problem_response
+from servicekit.errors import DomainError, MethodNotAllowed, NotFound, problem_response
 from servicekit.requestid import HEADER as REQUEST_ID_HEADER
 from servicekit.requestid import current_request_id
 
@@ -44,7 +46,10 @@ _DROP_REQUEST = {
     b"transfer-encoding",
     b"upgrade",
     b"content-length",
+    # The client's address goes on as the gateway determined it, never as the caller says.
     b"x-forwarded-for",
+    b"x-real-ip",
+    b"forwarded",
     b"authorization",
     b"cookie",
     SIGNATURE_HEADER.encode(),
@@ -74,6 +79,16 @@ class BodyTooLarge(DomainError):
 
     status_code = 413
     title = "Content Too Large"
+    # The rest of the body is not read: the connection ends with the answer.
+    default_headers: ClassVar[dict[str, str] | None] = {"Connection": "close"}
+
+
+class BodyTimeout(DomainError):
+    """The request body did not arrive within BODY_TIMEOUT_S."""
+
+    status_code = 408
+    title = "Request Timeout"
+    default_headers: ClassVar[dict[str, str] | None] = {"Connection": "close"}
 
 
 class RateLimited(DomainError):
@@ -104,15 +119,20 @@ class BadGateway(DomainError):
     title = "Bad Gateway"
 
 
-async def _read_capped(request: Request, cap: int) -> bytes:
+async def _read_capped(request: Request, cap: int, timeout_s: float) -> bytes:
+    """Read the body, refusing one over `cap` bytes or still arriving after `timeout_s`."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
         raise BodyTooLarge(f"The request body is over {cap} bytes.")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > cap:
-            raise BodyTooLarge(f"The request body is over {cap} bytes.")
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > cap:
+                    raise BodyTooLarge(f"The request body is over {cap} bytes.")
+    except TimeoutError:
+        raise BodyTimeout(f"The request body did not arrive within {timeout_s:g} s.") from None
     return bytes(body)
 
 
@@ -139,28 +159,35 @@ async def _authenticate(request: Request, state: GatewayState, body: bytes) -> I
         return await state.bearer.verify(token.strip())
     if signature is not None:
         client = request.headers.get(CLIENT_HEADER, "")
-        return await state.signatures.verify(client, signature, body)
+        return await state.signatures.verify(
+            client,
+            signature,
+            method=request.method,
+            target=request_target(request.scope),
+            body=body,
+        )
     return ANONYMOUS
+
+
+def _client_address(request: Request) -> str:
+    """Return the caller's address: the peer's, or the one a trusted proxy (ingress) gave."""
+    # uvicorn resolves X-Forwarded-For from FORWARDED_ALLOW_IPS only (devstack.serve).
+    return request.client.host if request.client is not None else "unknown"
 
 
 def _forward_headers(request: Request, identity_token: str) -> list[tuple[bytes, bytes]]:
     headers = [(k, v) for k, v in request.headers.raw if k.lower() not in _DROP_REQUEST]
     headers.append((REQUEST_ID_HEADER.encode(), (current_request_id.get() or "").encode()))
     headers.append((IDENTITY_HEADER.encode(), identity_token.encode()))
-    forwarded = [v for k, v in request.headers.raw if k.lower() == b"x-forwarded-for"]
-    if request.client is not None:
-        forwarded.append(request.client.host.encode())
-    if forwarded:
-        headers.append((b"x-forwarded-for", b", ".join(forwarded)))
+    # Services tell citizens apart by this one address (their Idempotency-Keys).
+    headers.append((b"x-forwarded-for", _client_address(request).encode("latin-1")))
     return headers
 
 
-async def _check_limits(
-    request: Request, state: GatewayState, name: str, operation: Operation, caller: Identity
-) -> None:
+async def _check_limits(request: Request, state: GatewayState, name: str, caller: Identity) -> None:
     settings = state.settings
     anonymous = caller is ANONYMOUS
-    key = f"ip:{request.client.host if request.client else '?'}" if anonymous else caller.subject
+    key = limit_key(caller, _client_address(request))
     default = settings.public_rate_limit_per_minute if anonymous else settings.rate_limit_per_minute
     limit = settings.rate_limits.get(name, default)
     wait = await state.limiter.retry_after(caller=key, operation=name, limit=limit)
@@ -233,28 +260,6 @@ async def _body_until(
         raise
 
 
-async def _report_refusal(
-    state: GatewayState, service: str, caller: Identity, operation: str, resource: str
-) -> None:
-    """Tell the owning service of a refused attempt, for its audit trail (after answering)."""
-    body = json.dumps({"operation": operation, "resource": resource, "status": 403}).encode()
-    token = mint_identity_token(
-        caller,
-        private_key=state.identity_key,
-        service=service,
-        binding=request_binding("POST", REFUSALS_PATH.encode(), body),
-    )
-    headers = {IDENTITY_HEADER: token, "content-type": "application/json"}
-    if (request_id := current_request_id.get()) is not None:
-        headers[REQUEST_ID_HEADER] = request_id
-    try:
-        response = await state.clients[service].post(REFUSALS_PATH, content=body, headers=headers)
-        response.raise_for_status()
-    except httpx.HTTPError:
-        # The refusal itself stands; only its audit record is missing, and the log has it.
-        log.warning("could not report a refused %s to %s", operation, service, exc_info=True)
-
-
 @router.api_route("/api/v1/{service}/{path:path}", methods=METHODS)
 async def forward(service: str, path: str, request: Request) -> Response:
     """Authenticate, authorise and limit the caller, then stream the service's answer back."""
@@ -263,20 +268,26 @@ async def forward(service: str, path: str, request: Request) -> Response:
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
     found = find_operation(request.method, request.scope["path"])
     if service not in state.clients or not _safe_path(raw_path) or found is None:
-        raise NotFound("No such resource.")
+        raise _unrouted(request, service)
     name, operation = found
-    body = await _read_capped(request, state.settings.max_body_bytes)
+    settings = state.settings
+    body = await _read_capped(request, settings.max_body_bytes, settings.body_timeout_s)
     caller = await _authenticate(request, state, body)
+    # Refused attempts count against the limit too: a refusal costs an audit record.
+    await _check_limits(request, state, name, caller)
     if caller.role not in operation.roles:
         if caller is ANONYMOUS:
             raise Unauthenticated("Sign in to do this.")
         refused = problem_response(request, status=403, detail="Your role may not do this.")
         if operation.audited:
             refused.background = BackgroundTask(
-                _report_refusal, state, service, caller, name, request.url.path
+                state.refusals.refused,
+                service=service,
+                caller=caller,
+                operation=name,
+                resource=request.url.path,
             )
         return refused
-    await _check_limits(request, state, name, operation, caller)
     target = request_target(request.scope)
     identity_token = mint_identity_token(
         caller,
@@ -309,3 +320,33 @@ async def forward(service: str, path: str, request: Request) -> Response:
     response.raw_headers = [h for h in response.raw_headers if h[0] != b"content-type"]
     response.raw_headers.extend(headers)
     return response
+
+
+def _unrouted(request: Request, service: str) -> DomainError:
+    """Return the refusal of a request no operation takes: 405 where the path has others.
+
+    Decided by the path alone, never by what exists, so a sealed resource and a missing one
+    answer alike; `Allow` lists every method of the path.
+    """
+    state: GatewayState = request.app.state.gateway
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    known = service in state.clients and _safe_path(raw_path)
+    methods = methods_of(request.scope["path"]) if known else []
+    return MethodNotAllowed.at(methods) if methods else NotFound("No such resource.")
+
+
+class _OtherMethods:
+    """Refuse the methods no operation uses (HEAD, OPTIONS, TRACE, ...), as above.
+
+    An ASGI app rather than a function, so its route takes every method.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        raise _unrouted(request, request.path_params["service"])
+
+
+# Every method `forward` does not take; Starlette's own 405 would list METHODS everywhere.
+router.routes.append(
+    Route("/api/v1/{service}/{path:path}", _OtherMethods(), include_in_schema=False)
+)

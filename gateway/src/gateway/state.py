@@ -8,6 +8,7 @@ import httpx
 from gateway.authn import BearerVerifier, SignatureVerifier
 from gateway.config import Settings
 from gateway.limits import CircuitBreaker, RateLimiter
+from gateway.refusals import RefusalReporter
 from gateway.stores import Store
 
 
@@ -22,4 +23,5 @@ class GatewayState:
     signatures: SignatureVerifier
     limiter: RateLimiter
     identity_key: Any
+    refusals: RefusalReporter
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)

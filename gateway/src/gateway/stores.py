@@ -21,6 +21,10 @@ class Store(Protocol):
         """Create `key` for `ttl_s`; return False if it already exists."""
         ...
 
+    async def take(self, key: str) -> int:
+        """Return the count under `key` (0 if none) and delete it, in one step."""
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...
@@ -43,6 +47,8 @@ class MemoryStore:
     def _sweep(self, now: float) -> None:
         if len(self._values) >= self.max_keys:
             self._values = {k: v for k, v in self._values.items() if v[1] > now}
+            # Sweep again only once the live keys have doubled: never on every request.
+            self.max_keys = max(self.max_keys, 2 * len(self._values))
 
     async def incr(self, key: str, ttl_s: int) -> int:
         now = time.monotonic()
@@ -60,6 +66,11 @@ class MemoryStore:
         self._values[key] = (1, now + ttl_s)
         return True
 
+    async def take(self, key: str) -> int:
+        entry = self._live(key, time.monotonic())
+        self._values.pop(key, None)
+        return entry[0] if entry else 0
+
     async def close(self) -> None:
         self._values.clear()
 
@@ -68,7 +79,8 @@ class RedisStore:
     """The same operations on a Redis server."""
 
     def __init__(self, url: str) -> None:
-        self.redis = Redis.from_url(url)
+        # Short timeouts: a Redis that is gone fails a request at once instead of holding it.
+        self.redis = Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
 
     async def incr(self, key: str, ttl_s: int) -> int:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -79,6 +91,13 @@ class RedisStore:
 
     async def add(self, key: str, ttl_s: int) -> bool:
         return bool(await self.redis.set(key, b"1", ex=ttl_s, nx=True))
+
+    async def take(self, key: str) -> int:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(key)
+            pipe.delete(key)
+            value, _ = await pipe.execute()
+        return int(value or 0)
 
     async def close(self) -> None:
         await self.redis.aclose()

@@ -3,7 +3,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from contracts import topics
 from contracts.base import Event
@@ -31,3 +31,11 @@ class AuditRecorded(Event):
     outcome: Literal["succeeded", "refused", "failed"]
     status: int | None
     at: AwareDatetime
+    count: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "How many attempts this entry stands for: the gateway records repeated refusals of"
+            " one caller and operation as one entry a window, with their count."
+        ),
+    )

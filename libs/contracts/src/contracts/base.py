@@ -1,16 +1,8 @@
 """The base every CongVu event derives from."""
 
-import unicodedata
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
-
-# Text in nested models that are also request bodies: stripped, NFC-normalised.
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True),
-    AfterValidator(lambda value: unicodedata.normalize("NFC", value)),
-]
+from pydantic import BaseModel, ConfigDict
 
 
 class Event(BaseModel):

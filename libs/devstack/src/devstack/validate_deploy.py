@@ -247,6 +247,12 @@ def check_gateway_environment(env: Environment, *, replicated: bool) -> list[str
         errors.append("sets neither OIDC_JWKS_URL nor OIDC_JWKS_FILE")
     if replicated and not is_set(env, "REDIS_URL"):
         errors.append("runs several replicas without REDIS_URL (shared limits, replay checks)")
+    # Empty is a choice (nothing in front of the gateway); unset is an oversight.
+    forwarded = env.get("FORWARDED_ALLOW_IPS")
+    if "FORWARDED_ALLOW_IPS" not in env:
+        errors.append("does not say whose X-Forwarded-For to believe (FORWARDED_ALLOW_IPS)")
+    elif forwarded is not None and "*" in [p.strip() for p in forwarded.split(",")]:
+        errors.append("FORWARDED_ALLOW_IPS=* lets any caller choose its client address")
     return errors
 
 

@@ -3,12 +3,15 @@
 The gateway authenticates people (OIDC bearer tokens) and provincial systems (signed
 requests), then forwards the caller to the service as a short-lived identity token signed
 with the gateway's Ed25519 key (`CongVu-Identity` header). Services verify it with the
-public key, so a header set by anyone else is refused. Both check the same POLICY.
+public key, so a header set by anyone else is refused, and accept each token once (its
+`jti` is kept until it expires), so a token captured in transit cannot be sent again. Both
+check the same POLICY.
 """
 
 import hashlib
 import hmac
 import re
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -21,6 +24,8 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict
 
 from servicekit.errors import DomainError
+from servicekit.replays import UsedTokens
+from servicekit.text import is_subject
 from servicekit.times import utcnow
 
 IDENTITY_HEADER = "congvu-identity"
@@ -28,6 +33,8 @@ IDENTITY_ISSUER = "congvu-gateway"
 IDENTITY_AUDIENCE = "congvu-services"
 IDENTITY_ALGORITHM = "EdDSA"
 IDENTITY_TTL = timedelta(seconds=60)
+IDENTITY_LEEWAY_S = 2
+MAX_TOKEN_ID_LENGTH = 64
 
 
 class Role(StrEnum):
@@ -184,6 +191,11 @@ def find_operation(method: str, path: str) -> tuple[str, Operation] | None:
     return None
 
 
+def methods_of(path: str) -> list[str]:
+    """Return the methods the API has at a concrete path, sorted; none for an unknown path."""
+    return sorted({op.method for _, op, pattern in _MATCHERS if pattern.fullmatch(path)})
+
+
 class Unauthenticated(DomainError):
     """No valid credentials."""
 
@@ -237,7 +249,18 @@ def mint_identity_token(identity: Identity, *, private_key: Any, service: str, b
     return jwt.encode(claims, private_key, algorithm=IDENTITY_ALGORITHM)
 
 
-def verify_identity_token(token: str, *, public_key: Any, service: str, binding: str) -> Identity:
+@dataclass(frozen=True)
+class VerifiedToken:
+    """An identity token that passed verification: the caller, and what makes it single-use."""
+
+    identity: Identity
+    token_id: str
+    expires_at: int
+
+
+def verify_identity_token(
+    token: str, *, public_key: Any, service: str, binding: str
+) -> VerifiedToken:
     """Return the identity in a token the gateway signed for this request to this service."""
     try:
         claims = jwt.decode(
@@ -246,37 +269,71 @@ def verify_identity_token(token: str, *, public_key: Any, service: str, binding:
             algorithms=[IDENTITY_ALGORITHM],
             audience=f"{IDENTITY_AUDIENCE}:{service}",
             issuer=IDENTITY_ISSUER,
-            leeway=2,
-            options={"require": ["exp", "iat", "sub", "iss", "aud", "req"]},
+            leeway=IDENTITY_LEEWAY_S,
+            options={"require": ["exp", "iat", "sub", "iss", "aud", "req", "jti"]},
         )
         if not hmac.compare_digest(str(claims["req"]), binding):
             raise Unauthenticated("The caller's identity was issued for another request.")
-        return Identity(
+        # Services record the subject as who did what: 255 characters at most, one line.
+        if not is_subject(claims["sub"]):
+            raise Unauthenticated("The caller's subject is empty, too long or not plain text.")
+        token_id = claims["jti"]
+        if not isinstance(token_id, str) or not 0 < len(token_id) <= MAX_TOKEN_ID_LENGTH:
+            raise ValueError("jti")
+        identity = Identity(
             subject=claims["sub"],
             role=Role(claims["role"]),
             unit_code=claims.get("unit"),
             client_id=claims.get("client"),
         )
-    except (jwt.InvalidTokenError, KeyError, ValueError):
+        return VerifiedToken(identity=identity, token_id=token_id, expires_at=int(claims["exp"]))
+    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
         raise Unauthenticated("The caller's identity could not be verified.") from None
 
 
-async def caller_of(request: Request) -> Identity:
-    """Return the caller the gateway signed for this request, refusing anything else."""
-    return await _identity(request)
+# Where the outcome of verifying this request's identity is kept (the scope's state).
+_VERIFIED = "congvu_identity"
 
 
-async def _identity(request: Request) -> Identity:
+async def caller_of(request: Request, body: bytes | None = None) -> Identity:
+    """Return the caller the gateway signed for this request, refusing anything else.
+
+    Verified once per request: verifying spends the token, so a later request with it is
+    refused however it is sent, while the middleware and the route of this request share
+    the one answer. `body` is the raw body where the caller has already read it.
+    """
+    state = request.scope.setdefault("state", {})
+    if _VERIFIED not in state:
+        try:
+            state[_VERIFIED] = await _verify_and_spend(request, body)
+        except DomainError as refused:
+            # A refusal too is the one answer for this request (a 503 from the replay store
+            # included): the route must not try the token again after the middleware.
+            state[_VERIFIED] = refused
+    outcome: Identity | DomainError = state[_VERIFIED]
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+async def _verify_and_spend(request: Request, body: bytes | None) -> Identity:
     token = request.headers.get(IDENTITY_HEADER)
     if not token:
         raise Unauthenticated("Requests reach services only through the gateway.")
-    binding = request_binding(request.method, request_target(request.scope), await request.body())
-    return verify_identity_token(
+    body = await request.body() if body is None else body
+    service: str = request.app.state.settings.service_name
+    verified = verify_identity_token(
         token,
         public_key=request.app.state.identity_public_key,
-        service=request.app.state.settings.service_name,
-        binding=binding,
+        service=service,
+        binding=request_binding(request.method, request_target(request.scope), body),
     )
+    # Kept until the token could no longer pass verification anyway.
+    ttl_s = max(1, verified.expires_at - int(time.time()) + IDENTITY_LEEWAY_S + 1)
+    used: UsedTokens = request.app.state.used_tokens
+    if not await used.first_use(service, verified.token_id, ttl_s):
+        raise Unauthenticated("The caller's identity was already used.")
+    return verified.identity
 
 
 def allow(operation: str) -> Callable[[Request], Coroutine[Any, Any, Identity]]:
@@ -284,7 +341,7 @@ def allow(operation: str) -> Callable[[Request], Coroutine[Any, Any, Identity]]:
     roles = POLICY[operation].roles
 
     async def dependency(request: Request) -> Identity:
-        identity = await _identity(request)
+        identity = await caller_of(request)
         request.state.caller = identity
         if identity.role not in roles:
             raise Forbidden("Your role may not do this.")

@@ -5,10 +5,11 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit import db
+from servicekit.access import methods_of
 from servicekit.audit import AuditSink, refusals_router
 from servicekit.config import ServiceSettings
 from servicekit.errors import install_problem_handlers
@@ -17,6 +18,8 @@ from servicekit.idempotency import IdempotencyMiddleware
 from servicekit.logs import configure_logging
 from servicekit.metrics import MetricsMiddleware
 from servicekit.metrics import router as metrics_router
+from servicekit.query import refuse_unknown_query
+from servicekit.replays import used_tokens
 from servicekit.requestid import RequestIdMiddleware
 
 
@@ -49,6 +52,7 @@ def create_service_app(
     )
     engine = db.create_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessionmaker = db.create_sessionmaker(engine)
+    used = used_tokens(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,20 +66,30 @@ def create_service_app(
             if running is not None:
                 await running.stop()
             await engine.dispose()
+            await used.close()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
+    )
     app.state.settings = settings
     app.state.audit_sink = audit_sink
     app.state.identity_public_key = load_pem_public_key(settings.identity_key_pem().encode())
+    app.state.used_tokens = used
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
-    install_problem_handlers(app)
+    install_problem_handlers(app, methods_at=methods_of)
     app.add_middleware(IdempotencyMiddleware, sessionmaker=sessionmaker)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware)
 
     def checks(request: Request) -> dict[str, ReadinessCheck]:
         found: dict[str, ReadinessCheck] = {"database": lambda: db.ping(engine)}
+        if settings.redis_url:
+            found["redis"] = used.ready
         running: Component | None = request.app.state.component
         if running is not None:
             found["broker"] = running.ready

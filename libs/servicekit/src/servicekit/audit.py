@@ -42,6 +42,8 @@ class AuditRecord:
     outcome: str
     status: int | None
     at: datetime
+    # Attempts this record stands for: the gateway reports repeated refusals as one count.
+    count: int = 1
 
 
 # Stages a record in the session's transaction (the event bus writes it to the outbox).
@@ -81,7 +83,7 @@ def record_for(request: Request, *, error: BaseException | None) -> AuditRecord 
         role=caller.role.value if caller else None,
         unit_code=caller.unit_code if caller else None,
         client_id=caller.client_id if caller else None,
-        resource=getattr(request.state, "audit_resource", request.url.path),
+        resource=bounded_resource(getattr(request.state, "audit_resource", request.url.path)),
         request_id=current_request_id.get(),
         outcome=outcome,
         status=status,
@@ -90,14 +92,34 @@ def record_for(request: Request, *, error: BaseException | None) -> AuditRecord 
 
 
 REFUSALS_PATH = "/internal/refusals"
+# The audit trail keeps resources up to this length (reporting's column); longer ones are cut.
+RESOURCE_MAX_LENGTH = 500
+TRUNCATED_MARK = "…[truncated]"
+MAX_REFUSAL_COUNT = 1_000_000
+
+
+def bounded_resource(resource: str) -> str:
+    """Return `resource`, or its start and TRUNCATED_MARK if it is over RESOURCE_MAX_LENGTH."""
+    if len(resource) <= RESOURCE_MAX_LENGTH:
+        return resource
+    return resource[: RESOURCE_MAX_LENGTH - len(TRUNCATED_MARK)] + TRUNCATED_MARK
 
 
 class Refusal(BaseModel):
-    """An attempt the gateway refused before it reached the service."""
+    """Attempts the gateway refused before they reached the service."""
 
     operation: str = Field(max_length=100, description="The POLICY name of the operation.")
-    resource: str = Field(max_length=2000, description="The path the caller asked for.")
+    resource: str = Field(
+        max_length=RESOURCE_MAX_LENGTH,
+        description="The path the caller asked for, cut by bounded_resource() if longer.",
+    )
     status: int = Field(ge=400, le=499)
+    count: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_REFUSAL_COUNT,
+        description="How many such attempts of this caller this report stands for.",
+    )
 
 
 refusals_router = APIRouter(include_in_schema=False)
@@ -129,6 +151,7 @@ async def record_refusal(request: Request, refusal: Refusal) -> Response:
                     outcome="refused",
                     status=refusal.status,
                     at=utcnow(),
+                    count=refusal.count,
                 ),
             )
     return Response(status_code=204)

@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     # The gateway's Ed25519 public key, to verify the caller it forwards (PEM text or file).
     identity_public_key: str | None = None
     identity_public_key_file: Path = Path("var/keys/identity-public.pem")
+    # Where identity tokens already used are kept until they expire: unset, in this process's
+    # memory (one replica); set, in Redis, shared by every replica of the service.
+    redis_url: str | None = None
 
     @model_validator(mode="after")
     def _production_needs_postgres(self) -> "ServiceSettings":

@@ -1,7 +1,7 @@
 """Domain errors and their one rendering: application/problem+json (RFC 9457)."""
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -12,9 +12,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
+ExceptionHandler = Callable[[Request, Exception], Awaitable[JSONResponse]]
 log = logging.getLogger(__name__)
 
 
@@ -89,6 +91,21 @@ class PreconditionRequired(DomainError):
     title = "Precondition Required"
 
 
+class MethodNotAllowed(DomainError):
+    """The path exists, but not with this method; `Allow` lists the methods it has."""
+
+    status_code = 405
+    title = "Method Not Allowed"
+
+    @classmethod
+    def at(cls, methods: Sequence[str]) -> "MethodNotAllowed":
+        """Return the error for a path whose methods are `methods`."""
+        return cls(
+            f"This resource answers {', '.join(methods)} only.",
+            headers={"Allow": ", ".join(methods)},
+        )
+
+
 class Conflict(DomainError):
     """The request conflicts with the resource's current state."""
 
@@ -121,10 +138,26 @@ def problem_response(
     )
 
 
+def _message(error: Mapping[str, Any]) -> str:
+    # A limit on optional text is checked after normalisation by a generic length check,
+    # whose message speaks of items; say what the string check would.
+    context = error.get("ctx") or {}
+    if context.get("field_type") == "Value" and isinstance(error.get("input"), str):
+        if error["type"] == "too_long":
+            return f"String should have at most {_characters(context['max_length'])}"
+        if error["type"] == "too_short":
+            return f"String should have at least {_characters(context['min_length'])}"
+    return str(error["msg"])
+
+
+def _characters(count: int) -> str:
+    return f"{count} character" if count == 1 else f"{count} characters"
+
+
 def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     return [
         FieldError(
-            loc=[str(p) if not isinstance(p, int) else p for p in err["loc"]], msg=err["msg"]
+            loc=[str(p) if not isinstance(p, int) else p for p in err["loc"]], msg=_message(err)
         )
         for err in exc.errors()
     ]
@@ -142,8 +175,27 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Headers that make a request conditional: sent without them, it lacks a precondition (428).
+PRECONDITION_HEADERS = frozenset({"if-match"})
+
+
+def _lacks_only_preconditions(exc: RequestValidationError) -> bool:
+    return all(
+        err["type"] == "missing"
+        and len(err["loc"]) == 2
+        and err["loc"][0] == "header"
+        and str(err["loc"][1]).lower() in PRECONDITION_HEADERS
+        for err in exc.errors()
+    )
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if exc.errors() and _lacks_only_preconditions(exc):
+        missing = PreconditionRequired(
+            "Send If-Match with the ETag of the version you edited (read it first)."
+        )
+        return await _on_domain_error(request, missing)
     return problem_response(
         request,
         status=422,
@@ -156,6 +208,21 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(request, status=exc.status_code, detail=detail, headers=exc.headers)
+
+
+def _on_wrong_method(methods_at: Callable[[str], Sequence[str]]) -> ExceptionHandler:
+    """Return a handler of the router's 405 listing every method of the path in `Allow`.
+
+    The router names only the methods of the first route that matches the path.
+    """
+
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        methods = methods_at(request.url.path)
+        if not methods:
+            return await _on_http_error(request, exc)
+        return await _on_domain_error(request, MethodNotAllowed.at(methods))
+
+    return handler
 
 
 async def _on_conflicting_write(request: Request, exc: Exception) -> JSONResponse:
@@ -188,6 +255,10 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            # The caller hung up mid-request: nobody is left to answer, and nothing broke.
+            request = Request(scope)
+            log.info("client disconnected during %s %s", request.method, request.url.path)
         except Exception:
             request = Request(scope)
             log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -197,11 +268,18 @@ class UnexpectedErrorMiddleware:
             await response(scope, receive, send)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Render every error the app can raise as problem+json, never a stack trace."""
+def install_problem_handlers(
+    app: FastAPI, *, methods_at: Callable[[str], Sequence[str]] | None = None
+) -> None:
+    """Render every error the app can raise as problem+json, never a stack trace.
+
+    `methods_at` gives the methods the API has at a path, for the `Allow` of a 405.
+    """
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    if methods_at is not None:
+        app.add_exception_handler(405, _on_wrong_method(methods_at))
     app.add_exception_handler(IntegrityError, _on_conflicting_write)
     app.add_exception_handler(StaleDataError, _on_conflicting_write)
     # Added before the request id middleware, so it runs inside it.

@@ -1,10 +1,24 @@
 """Entity tags for single-resource reads, and `If-Match` checks on updates."""
 
 import hashlib
+from typing import Annotated
 
+from fastapi import Header
 from pydantic import BaseModel
 
-from servicekit.errors import PreconditionFailed, PreconditionRequired
+from servicekit.errors import PreconditionFailed
+
+# Required on updates of what people edit together; its absence is answered 428, not 422
+# (servicekit.errors maps it), so the OpenAPI marks it required and the API says why.
+IfMatch = Annotated[
+    str,
+    Header(
+        description=(
+            "ETag của phiên bản vừa đọc (`*`: phiên bản hiện tại, bất kể là gì)."
+            " Thiếu: 428; phiên bản đã đổi: 412."
+        ),
+    ),
+]
 
 
 def etag_of(resource: BaseModel) -> str:
@@ -13,10 +27,8 @@ def etag_of(resource: BaseModel) -> str:
     return f'"{digest}"'
 
 
-def require_match(if_match: str | None, current: BaseModel, *, what: str) -> None:
+def require_match(if_match: str, current: BaseModel, *, what: str) -> None:
     """Refuse an update unless `If-Match` names the version of `current` the caller read."""
-    if if_match is None:
-        raise PreconditionRequired(f"Send If-Match with the ETag of the {what} you edited.")
     tags = {tag.strip() for tag in if_match.split(",")}
     if "*" not in tags and etag_of(current) not in tags:
         raise PreconditionFailed(f"The {what} changed since you read it; read it again.")

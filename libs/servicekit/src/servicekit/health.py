@@ -14,13 +14,21 @@ def health_router(checks: Callable[[Request], Mapping[str, ReadinessCheck]]) -> 
     """Return the health routes; `checks` gives the readiness checks of the running app."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="Liveness: the process is running")
+    @router.get(
+        "/healthz",
+        summary="Liveness: the process is running",
+        description="Tiến trình đang chạy. Không kiểm tra cơ sở dữ liệu hay các dịch vụ khác.",
+    )
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @router.get(
         "/readyz",
         summary="Readiness: the database and the broker answer",
+        description=(
+            "Sẵn sàng nhận yêu cầu: mọi phụ thuộc (cơ sở dữ liệu, broker, Redis; ở gateway:"
+            " các dịch vụ) đều trả lời. 503 nếu có phụ thuộc không trả lời."
+        ),
         responses={503: {"description": "A dependency does not answer"}},
     )
     async def readyz(request: Request) -> JSONResponse:

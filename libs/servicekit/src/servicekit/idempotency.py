@@ -12,6 +12,7 @@ stays claimed: repeats get 409 until it expires, never a second effect.
 
 import hashlib
 import json
+import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,15 +22,8 @@ from sqlmodel import Field, SQLModel, col, delete
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit.access import (
-    IDENTITY_HEADER,
-    Role,
-    Unauthenticated,
-    request_binding,
-    request_target,
-    verify_identity_token,
-)
-from servicekit.errors import FieldError, problem_response
+from servicekit.access import Role, caller_of
+from servicekit.errors import DomainError, FieldError, problem_response
 from servicekit.sqltypes import UTCDateTime
 from servicekit.times import utcnow
 
@@ -37,7 +31,9 @@ HEADER = "idempotency-key"
 KEEP = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 PURGE_EVERY = 500
+MAX_OWNER_LENGTH = 255
 _REPLAYED_HEADERS = ("content-type", "location", "etag")
+log = logging.getLogger(__name__)
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -45,7 +41,7 @@ class IdempotencyRecord(SQLModel, table=True):
 
     __tablename__ = "idempotency_keys"
 
-    owner: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
+    owner: str = Field(sa_column=sa.Column(sa.String(MAX_OWNER_LENGTH), primary_key=True))
     key: str = Field(sa_column=sa.Column(sa.String(MAX_KEY_LENGTH), primary_key=True))
     request_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     status: int | None = None
@@ -84,38 +80,48 @@ class IdempotencyMiddleware:
             await response(scope, receive, send)
             return
         body = await _read_body(receive)
-        owner = self._owner(scope, headers, body)
-        if owner is None:  # no verified caller: the route answers 401 itself
-            await self._run(scope, body, send)
-            return
-        digest = hashlib.sha256(
-            json.dumps([scope["method"], scope["path"], body.hex()]).encode()
-        ).hexdigest()
-        claimed = await self._claim(owner, key, digest)
+        owner: str | None = None
+        claimed: ASGIApp | None = None
+        try:
+            owner = await self._owner(request, headers, body)
+            # Without a verified caller, the route gives the answer (401) itself.
+            if owner is not None:
+                digest = hashlib.sha256(
+                    json.dumps([scope["method"], scope["path"], body.hex()]).encode()
+                ).hexdigest()
+                claimed = await self._claim(owner, key, digest)
+        except Exception:
+            # Outside the app's error handling: answer as it would, never a bare 500.
+            log.exception("could not claim an Idempotency-Key on POST %s", scope["path"])
+            claimed = _problem(500, "An unexpected error occurred.")
         if claimed is not None:
             await claimed(scope, receive, send)
             return
         captured = await self._run(scope, body, send)
-        await self._finish(owner, key, captured)
-
-    def _owner(self, scope: Scope, headers: dict[bytes, bytes], body: bytes) -> str | None:
-        token = headers.get(IDENTITY_HEADER.encode(), b"").decode("latin-1")
-        state = scope["app"].state
+        if owner is None:
+            return
         try:
-            identity = verify_identity_token(
-                token,
-                public_key=state.identity_public_key,
-                service=state.settings.service_name,
-                binding=request_binding(scope["method"], request_target(scope), body),
-            )
-        except Unauthenticated:
+            await self._finish(owner, key, captured)
+        except Exception:
+            # The answer has gone out; the key stays claimed (409 on repeats until it expires).
+            log.exception("could not store the answer to an Idempotency-Key on %s", scope["path"])
+
+    async def _owner(
+        self, request: Request, headers: dict[bytes, bytes], body: bytes
+    ) -> str | None:
+        try:
+            # The route asks again and gets this same answer: the token is used once.
+            identity = await caller_of(request, body)
+        except DomainError:
+            # The route answers with this same remembered refusal (401, or 503 when used
+            # tokens cannot be checked): nothing runs, so there is nothing to claim.
             return None
         if identity.role is Role.PUBLIC:
             # Citizens share one identity: their keys are told apart by the client address
             # the gateway appended last (only the gateway reaches services).
             forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
-            return f"public:{forwarded.rsplit(',', 1)[-1].strip() or 'unknown'}"
-        return f"{identity.role.value}:{identity.subject}"
+            return _fitting(f"public:{forwarded.rsplit(',', 1)[-1].strip() or 'unknown'}")
+        return _fitting(f"{identity.role.value}:{identity.subject}")
 
     async def _claim(self, owner: str, key: str, digest: str) -> "ASGIApp | None":
         """Claim the key; return the answer to send instead if it was claimed before."""
@@ -177,6 +183,14 @@ class IdempotencyMiddleware:
                 record.status = captured.status
                 record.headers = captured.headers
                 record.body = bytes(captured.body)
+
+
+def _fitting(owner: str) -> str:
+    """Return `owner`, or its digest where it would not fit the column."""
+    # An owner kept as it is starts with a role, so no digest can be mistaken for one.
+    if len(owner) <= MAX_OWNER_LENGTH:
+        return owner
+    return f"sha256:{hashlib.sha256(owner.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 class _Captured:

@@ -14,6 +14,9 @@ LATENCY = Histogram(
     "congvu_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
 )
 
+# The status nginx logs for a client that closed the connection before the answer.
+CLIENT_CLOSED_REQUEST = 499
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -43,7 +46,9 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        # An error before any answer is a 500; a return without one, a client that hung up.
+        status: int | None = None
+        failed = True
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -53,8 +58,11 @@ class MetricsMiddleware:
 
         try:
             await self.app(scope, receive, record_status)
+            failed = False
         finally:
             route = self._route(scope)
+            if status is None:
+                status = 500 if failed else CLIENT_CLOSED_REQUEST
             REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
             LATENCY.labels(self.service, scope["method"], route).observe(
                 time.perf_counter() - started

@@ -17,8 +17,12 @@ from sqlmodel import col
 from sqlmodel.sql.expression import SelectOfScalar
 
 from servicekit.errors import DomainError
+from servicekit.times import within_years
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500).")]
+# What a cursor may carry for an integer column: the range of BIGINT (SQLite's INTEGER too).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 Cursor = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
 ]
@@ -80,18 +84,34 @@ def _cursor_value(value: Any) -> Any:
 
 def _column_value(column: Any, value: Any) -> Any:
     """Turn a cursor value back into the column's type; raise ValueError if it is not one."""
+    # A cursor is client input: only values the database can compare come back.
     column_type: Any = column.type
     python_type = getattr(column_type, "impl", column_type).python_type
     if python_type is datetime and isinstance(value, str):
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError("cursor time without offset")
+        if not within_years(parsed):
+            raise ValueError("cursor time out of range")
         return parsed
     if python_type is int and type(value) is int:
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise ValueError("cursor integer out of range")
         return value
     if python_type is str and isinstance(value, str):
+        # PostgreSQL refuses NUL in text; neither database takes a lone surrogate.
+        if "\x00" in value or not _encodable(value):
+            raise ValueError("cursor text the database cannot hold")
         return value
     raise ValueError(f"cursor value {value!r} is not a {python_type.__name__}")
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def page_by_id(

@@ -7,7 +7,9 @@ from contextvars import ContextVar
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "x-request-id"
-_VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# A caller's id is kept only in a short, safe form (a UUID fits); anything else gets a fresh
+# UUID, so what lands in logs, events and other services' audit trails stays bounded.
+_VALID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 # W3C trace context, passed on to the events a request causes.
 current_traceparent: ContextVar[str | None] = ContextVar("current_traceparent", default=None)
@@ -26,7 +28,7 @@ class RequestIdMiddleware:
             return
         headers = dict(scope["headers"])
         given = headers.get(HEADER.encode(), b"").decode("latin-1")
-        request_id = given if _VALID.match(given) else str(uuid.uuid4())
+        request_id = given if _VALID.fullmatch(given) else str(uuid.uuid4())
         traceparent = headers.get(b"traceparent", b"").decode("latin-1")
         token = current_request_id.set(request_id)
         trace_token = current_traceparent.set(

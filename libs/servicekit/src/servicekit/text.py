@@ -1,22 +1,31 @@
-"""Text as users give it: NFC-normalised Unicode, Vietnamese kept exactly."""
+"""Text as users give it: the field kinds of every request, and folding for search.
+
+`Code`, `Name` and `FreeText` (and `Subject`, a code of at most 255 characters) normalise
+first and check after: NFC, outer whitespace stripped, then the characters the kind refuses,
+then the field's length limits. The rules live in `contracts.text`, which request bodies
+nested in events share; docs/api-rules.md has the table.
+"""
 
 import unicodedata
-from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from contracts.text import MAX_SUBJECT_LENGTH, Code, FreeText, Name, Subject, is_subject, nfc
 
-
-def nfc(value: str) -> str:
-    """Return `value` in Unicode normal form C."""
-    return unicodedata.normalize("NFC", value)
-
-
-# Input text: outer whitespace stripped, NFC-normalised; set length limits with Field().
-NfcText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(nfc)]
+__all__ = [
+    "MAX_SUBJECT_LENGTH",
+    "Code",
+    "FreeText",
+    "Name",
+    "Subject",
+    "fold",
+    "is_subject",
+    "nfc",
+]
 
 
 def fold(value: str) -> str:
     """Return `value` without diacritics, lower-cased, spaces collapsed: "Hạ Long" -> "ha long"."""
+    # Never longer than the NFC text it folds, so it fits the column of the text it indexes.
     decomposed = unicodedata.normalize("NFD", value.replace("Đ", "D").replace("đ", "d"))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.lower().split())
+    # Recompose what NFD split into letters that are not marks (Hangul syllables, for one).
+    return " ".join(unicodedata.normalize("NFC", stripped).lower().split())

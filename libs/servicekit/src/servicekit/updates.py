@@ -1,16 +1,33 @@
 """PATCH bodies: a field left out keeps its value; an explicit null clears it only if allowed."""
 
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import field_validator
+from pydantic import AfterValidator, Field
+from pydantic.config import JsonDict
+
+T = TypeVar("T")
 
 
-def _refuse_null(cls: Any, value: Any) -> Any:
+def _refuse_null(value: Any) -> Any:
     if value is None:
         raise ValueError("This field cannot be cleared; leave it out to keep its value.")
     return value
 
 
-def refuse_null(*fields: str) -> Any:
-    """Return a validator giving a 422 on these fields where a PATCH body sends null."""
-    return field_validator(*fields)(_refuse_null)
+def _not_nullable(schema: JsonDict) -> None:
+    """Leave null out of the field's schema: it is refused (an omitted field stays unset)."""
+    schema.pop("default", None)
+    options = schema.pop("anyOf", None)
+    if isinstance(options, list):
+        kept = [option for option in options if option != {"type": "null"}]
+        if len(kept) == 1 and isinstance(kept[0], dict):
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+
+
+# A PATCH field that may be left out but not cleared: `name: NonNullable[str] = None`.
+# Null is a 422, and the OpenAPI schema does not offer it.
+NonNullable = Annotated[
+    T | None, AfterValidator(_refuse_null), Field(json_schema_extra=_not_nullable)
+]
