@@ -48,3 +48,16 @@ def test_lookup_by_type() -> None:
     assert event_class("vn.congvu.visits.visit.started.v1") is VisitStarted
     with pytest.raises(UnknownEventType):
         event_class("vn.congvu.visits.visit.started.v9")
+
+
+def test_a_rating_says_who_rated_and_older_ratings_are_citizens() -> None:
+    data = {
+        "rating_id": str(uuid.uuid4()),
+        "unit_id": str(uuid.uuid4()),
+        "score": 4,
+        "submitted_at": "2024-02-19T16:15:00+07:00",
+    }
+    assert RatingSubmitted.model_validate(data).rater == "citizen"
+    assert RatingSubmitted.model_validate(data | {"rater": "official"}).rater == "official"
+    with pytest.raises(ValidationError):
+        RatingSubmitted.model_validate(data | {"rater": "anyone"})

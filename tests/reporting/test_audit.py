@@ -135,3 +135,21 @@ async def test_the_database_refuses_to_change_audit_entries(database: DatabaseFa
                 with pytest.raises(DBAPIError, match="append-only"):
                     await session.execute(text(statement))
                 await session.rollback()
+
+
+async def test_an_attempt_on_a_very_long_path_is_recorded_cut_and_marked(
+    broker: Broker, database: DatabaseFactory
+) -> None:
+    apps = {
+        name: build_app(name, database_url=await database(name), bootstrap=broker.bootstrap)
+        for name in ("plans", "reporting")
+    }
+    async with serve(apps["plans"]) as plans, serve(apps["reporting"]) as reporting:
+        # Reads of inspections are audited; a 3,000-character id is refused, and recorded.
+        long_path = "/api/v1/plans/inspections/" + "a" * 3000
+        assert (await plans.get(long_path)).status_code in (404, 422)
+        [entry] = await wait_for_entries(reporting, 1, operation="plans.inspections.read")
+        assert entry["outcome"] == "refused"
+        assert entry["resource"].startswith("/api/v1/plans/inspections/aaa")
+        assert entry["resource"].endswith("…[truncated]")
+        assert len(entry["resource"]) <= 500

@@ -2,10 +2,12 @@
 
 import uuid
 
+from servicekit.access import Role
 from tests.conftest import Broker, DatabaseFactory
 from tests.support.apps import build_app, serve
 from tests.support.directory import rate_when_known
 from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
+from tests.support.identity import as_
 from tests.support.reporting import wait_for_scorecard
 
 
@@ -48,10 +50,30 @@ async def test_scorecard_counts_what_every_service_reported(
             )
             assert created.status_code == 201
 
+        # An official's rating counts apart: the citizens' average stays theirs.
+        official = await feedback.post(
+            "/api/v1/citizen-feedback/ratings",
+            json=create_rating_body(district["id"], score=1),
+            auth=as_(Role.INSPECTOR),
+        )
+        assert official.status_code == 201
+
         card = await wait_for_scorecard(
-            reporting, district["id"], name="Huyện Kỳ Sơn", visits_started=2, ratings_count=3
+            reporting,
+            district["id"],
+            name="Huyện Kỳ Sơn",
+            visits_started=2,
+            ratings_count=3,
+            official_ratings_count=1,
         )
         assert card["satisfaction_average"] == 3.67
+        assert card["official_satisfaction_average"] == 1.0
+        # The province's figures are its units' figures.
+        province_card = await wait_for_scorecard(
+            reporting, province["id"], visits_started=2, ratings_count=3, official_ratings_count=1
+        )
+        assert province_card["satisfaction_average"] == 3.67
+        assert province_card["own"]["visits_started"] == 0
         assert card["parent_id"] == province["id"]
         assert card["level_label"].startswith("Huyện")
         assert card["updated_at"].endswith("+07:00")

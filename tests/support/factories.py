@@ -74,7 +74,11 @@ def create_checklist_body(**overrides: Any) -> dict[str, Any]:
 
 
 def create_plan_body(**overrides: Any) -> dict[str, Any]:
-    """Return a valid body for POST /api/v1/plans/plans."""
+    """Return a valid body for POST /api/v1/plans/plans.
+
+    A plan names what it covers: the units given, else a category (approving that plan
+    needs a `scope_unit_id` too).
+    """
     body: dict[str, Any] = {
         "number": f"Số {uuid.uuid4().int % 1000}/KH-UBND",
         "title": "Kế hoạch kiểm tra công vụ năm 2021",
@@ -83,6 +87,8 @@ def create_plan_body(**overrides: Any) -> dict[str, Any]:
         "kind": "annual",
         "objectives": "Chấn chỉnh kỷ luật, kỷ cương hành chính",
     }
+    if "target_unit_ids" not in overrides:
+        body["target_categories"] = ["commune_peoples_committees"]
     return body | overrides
 
 

@@ -47,6 +47,14 @@ async def created(client: AppClient, path: str, body: dict[str, Any]) -> dict[st
     return resource
 
 
+async def plan_naming_a_unit(client: AppClient, **overrides: Any) -> dict[str, Any]:
+    """Register a province and return a plan body that names it: a plan ready to approve."""
+    unit = await created(
+        client, "/api/v1/plans/units", create_unit_body(level="province", valid_to=None)
+    )
+    return create_plan_body(target_unit_ids=[unit["id"]], **overrides)
+
+
 async def approved(client: AppClient, plan: dict[str, Any]) -> dict[str, Any]:
     """Approve a draft plan and return it."""
     etag = (await client.get(f"/api/v1/plans/plans/{plan['id']}")).headers["etag"]

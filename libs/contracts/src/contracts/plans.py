@@ -1,13 +1,23 @@
 """Events produced by the plans service."""
 
+from collections.abc import Sequence
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+)
 
 from contracts import topics
-from contracts.base import Event, Text
+from contracts.base import Event
+from contracts.text import Code, Name, Subject
 
 UnitLevel = Literal["province", "district", "commune", "agency", "office"]
 UnitKind = Literal[
@@ -24,6 +34,18 @@ UnitKind = Literal[
     "association",
     "office",
 ]
+# What a plan may target by category instead of naming units (đối tượng kiểm tra).
+TargetCategory = Literal[
+    "provincial_departments",
+    "state_enterprises",
+    "district_peoples_committees",
+    "commune_peoples_committees",
+    "associations",
+]
+SUCCESSORS = (
+    "The units that took over once this one closed: one after a merger, several after a"
+    " split (a pre-2025 district into communes)."
+)
 
 
 class UnitRegistered(Event):
@@ -43,6 +65,7 @@ class UnitRegistered(Event):
     registered_at: AwareDatetime
     kind: UnitKind | None = None
     valid_to: date | None = None
+    successor_ids: list[UUID] = Field(default_factory=list, description=SUCCESSORS)
 
 
 StaffCategory = Literal["cadre", "civil_servant", "public_employee", "contract", "non_professional"]
@@ -77,11 +100,13 @@ class UnitChanged(Event):
     kind: UnitKind | None = None
     parent_id: UUID | None = None
     successor_id: UUID | None = Field(
-        default=None, description="The unit that took over (units merged on 1 July 2025)."
+        default=None,
+        description="The unit that took over, when exactly one did; see successor_ids.",
     )
     valid_from: date | None = None
     valid_to: date | None = None
     changed_at: AwareDatetime
+    successor_ids: list[UUID] = Field(default_factory=list, description=SUCCESSORS)
 
 
 TeamRole = Literal["leader", "deputy_leader", "member", "secretary"]
@@ -94,12 +119,10 @@ class TeamMember(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    subject: str = Field(
-        min_length=1, max_length=255, description="The person's `sub` in their sign-in token."
-    )
-    full_name: Text = Field(min_length=1, max_length=255, examples=["Nguyễn Văn An"])
+    subject: Subject = Field(description="The person's `sub` in their sign-in token.")
+    full_name: Name = Field(min_length=1, max_length=255, examples=["Nguyễn Văn An"])
     role: TeamRole = Field(description="leader: trưởng đoàn; deputy_leader: phó trưởng đoàn…")
-    position: Text | None = Field(
+    position: Name | None = Field(
         default=None, max_length=255, description="Chức vụ, đơn vị công tác."
     )
 
@@ -144,13 +167,15 @@ class Criterion(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9._-]+$", examples=["GIO.1"])
-    title: Text = Field(min_length=1, max_length=1000, examples=["Đến muộn, về sớm"])
-    legal_basis: Text | None = Field(
+    code: Code = Field(
+        min_length=1, max_length=30, pattern=r"^[A-Za-z0-9._-]+$", examples=["GIO.1"]
+    )
+    title: Name = Field(min_length=1, max_length=1000, examples=["Đến muộn, về sớm"])
+    legal_basis: Name | None = Field(
         default=None, max_length=500, description="Văn bản quy định", examples=["Chỉ thị 26/CT-TTg"]
     )
-    weight: int = Field(default=1, ge=1, le=100, description="Trọng số khi tính điểm")
-    allow_not_applicable: bool = Field(
+    weight: StrictInt = Field(default=1, ge=1, le=100, description="Trọng số khi tính điểm")
+    allow_not_applicable: StrictBool = Field(
         default=False, description="Cho phép đánh giá 'không áp dụng'"
     )
 
@@ -160,9 +185,10 @@ class ChecklistCategory(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9._-]+$", examples=["GIO"])
-    title: Text = Field(min_length=1, max_length=255, examples=["Thời giờ làm việc"])
-    criteria: list[Criterion] = Field(min_length=1, max_length=200)
+    code: Code = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9._-]+$", examples=["GIO"])
+    title: Name = Field(min_length=1, max_length=255, examples=["Thời giờ làm việc"])
+    # A sequence, so that a request body may hold criteria of a stricter kind.
+    criteria: Sequence[Criterion] = Field(min_length=1, max_length=200)
 
 
 class ChecklistVersionPublished(Event):
@@ -181,6 +207,69 @@ class ChecklistVersionPublished(Event):
     published_at: AwareDatetime
 
 
+def document_day(value: str) -> date:
+    """Return the first day a document date may mean: the day, or the first of its month."""
+    year, month, *day = (int(part) for part in value.split("-"))
+    return date(year, month, day[0] if day else 1)
+
+
+def _real_date(value: str) -> str:
+    try:
+        document_day(value)
+    except ValueError:
+        raise ValueError("No such date: months run 01 to 12, days as that month has.") from None
+    return value
+
+
+# A document's date as the record gives it: the day, or only the month ("tháng 2/2022").
+DocumentDate = Annotated[
+    str,
+    Field(pattern=r"^(19|20|21)[0-9]{2}-[0-9]{2}(-[0-9]{2})?$", examples=["2022-02"]),
+    AfterValidator(_real_date),
+]
+
+
+class LegalDocument(BaseModel):
+    """A document a plan rests on (căn cứ): a directive, a decision, a plan above it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: Code = Field(
+        min_length=1, max_length=100, description="Số hiệu", examples=["Chỉ thị số 27/CT-HU"]
+    )
+    issued_on: DocumentDate = Field(
+        description="Ngày ban hành (YYYY-MM-DD), hoặc chỉ tháng (YYYY-MM) khi nguồn chỉ ghi tháng"
+    )
+    issuer: Name = Field(
+        min_length=1, max_length=255, description="Cơ quan ban hành", examples=["Huyện ủy Phú Ninh"]
+    )
+    title: Name = Field(
+        min_length=1,
+        max_length=500,
+        description="Trích yếu",
+        examples=["Về tăng cường kỷ luật, kỷ cương trong thực thi công vụ"],
+    )
+
+
+class PlanSigner(BaseModel):
+    """Who signed a plan: position always, name where the record gives it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: Name = Field(
+        min_length=1,
+        max_length=255,
+        description="Chức vụ người ký",
+        examples=["Chủ tịch UBND tỉnh Trà Vinh"],
+    )
+    full_name: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Họ tên người ký; bỏ trống khi văn bản được nhập lại không ghi rõ",
+    )
+
+
 class PlanApproved(Event):
     """An inspection plan was approved and may be carried out."""
 
@@ -195,9 +284,25 @@ class PlanApproved(Event):
     issuer: str
     year: int
     kind: PlanKind
-    target_unit_ids: list[UUID]
+    target_unit_ids: list[UUID] = Field(description="The units the plan names.")
     approved_by: str
-    approved_at: AwareDatetime
+    approved_at: AwareDatetime = Field(
+        description="When the plan was approved; for a past plan entered later, that past time."
+    )
+    target_categories: list[TargetCategory] = Field(default_factory=list)
+    scope_unit_id: UUID | None = Field(
+        default=None, description="The area (province, district, commune) categories cover."
+    )
+    resolved_target_unit_ids: list[UUID] = Field(
+        default_factory=list,
+        description=(
+            "Every unit the plan covers: those it names, then those of its categories within"
+            " its scope that are valid during its year, as the registry held them at approval."
+        ),
+    )
+    issued_on: date | None = None
+    signer: PlanSigner | None = None
+    legal_basis: list[LegalDocument] = Field(default_factory=list)
 
 
 class PlanClosed(Event):

@@ -20,7 +20,17 @@ from servicekit.access import Role
 
 # Visit ids and rating idempotency keys derive from the scenario: a second run adds nothing.
 VISIT_NAMESPACE = uuid.UUID("5d3f8a4e-2b7c-4f1e-9a6d-0c8b7e6f5a41")
-COLUMNS = ("Mã", "Đơn vị", "Cấp", "Số cuộc kiểm tra", "Lượt đánh giá", "Hài lòng TB")
+COLUMNS = (
+    "Mã",
+    "Đơn vị",
+    "Cấp",
+    "Số cuộc kiểm tra",
+    "Số lượt kiểm tra",
+    "Lượt đánh giá của người dân",
+    "Hài lòng TB",
+)
+# What each column shows, and what reporting must show before the demo prints it.
+FIGURES = ("inspections_started", "visits_started", "ratings_count")
 
 
 # Who does what in the scenario; everything else is read by the inspectorate.
@@ -83,6 +93,8 @@ def created(response: httpx.Response, what: str) -> dict[str, Any]:
 def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> str:
     """Register a unit, or find it if the registry already has it; return its id."""
     body: dict[str, Any] = {"code": unit.code, "name": unit.name, "level": unit.level}
+    if unit.kind is not None:
+        body["kind"] = unit.kind
     if unit.parent is not None:
         body["parent_id"] = ids[unit.parent]
     if unit.valid_from is not None:
@@ -129,7 +141,7 @@ def approved_plan(api: httpx.Client, plan: DemoPlan, ids: dict[str, str]) -> dic
     if found:
         current: dict[str, Any] = found[0]
     else:
-        body = {
+        body: dict[str, Any] = {
             "number": plan.number,
             "title": plan.title,
             "issuer": plan.issuer,
@@ -137,12 +149,19 @@ def approved_plan(api: httpx.Client, plan: DemoPlan, ids: dict[str, str]) -> dic
             "kind": plan.kind,
             "objectives": plan.objectives,
             "target_unit_ids": [ids[code] for code in plan.targets],
+            "target_categories": list(plan.categories),
+            "scope_unit_id": ids[plan.scope] if plan.scope else None,
+            "issued_on": plan.issued_on,
         }
+        if plan.signer_position is not None:
+            body["signer"] = {"position": plan.signer_position}
         current = created(api.post("/api/v1/plans/plans", json=body), f"drafting {plan.number}")
     if current["status"] == "draft":
         path = f"/api/v1/plans/plans/{current['id']}"
         etag = api.get(path).headers["etag"]
-        response = api.post(f"{path}/approval", headers={"If-Match": etag})
+        # A past plan is approved on the day its officials approved it, not today.
+        approval = {"approved_on": plan.approved_on} if plan.approved_on else {}
+        response = api.post(f"{path}/approval", json=approval, headers={"If-Match": etag})
         response.raise_for_status()
         current = response.json()
     return current
@@ -221,11 +240,9 @@ def run(api: httpx.Client, auth: RoleAuth) -> Outcome:
             target = replace(planned, target=ids[planned.target])
             inspection = schedule(api, current["id"], target, team_ids[planned.team], checklist_id)
             inspections.append(inspection)
-            if planned.visit_at is not None:
-                carried[(planned.target, planned.visit_at)] = (
-                    inspection["id"],
-                    leaders[planned.team],
-                )
+            carrying = [(planned.target, planned.visit_at)] if planned.visit_at else []
+            for visit_key in (*carrying, *planned.more_visits):
+                carried[visit_key] = (inspection["id"], leaders[planned.team])
     for unit in UNITS:
         for started_at, note in unit.visits:
             inspection_id, leader = carried.get((unit.code, started_at), (None, None))
@@ -243,7 +260,8 @@ def run(api: httpx.Client, auth: RoleAuth) -> Outcome:
             rating = {"unit_id": ids[unit.code], "score": score, "service": "Chứng thực bản sao"}
             key = str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/rating/{index}"))
             rate(api, rating, key)
-    cards = [wait_for_scorecard(api, ids[u.code], u) for u in UNITS]
+    figures = expected_figures()
+    cards = [wait_for_scorecard(api, ids[u.code], u, figures[u.code]) for u in UNITS]
     started = {inspection_id for inspection_id, _ in carried.values()}
     inspections = [
         wait_for_inspection(api, i["id"], "started" if i["id"] in started else i["status"])
@@ -271,17 +289,40 @@ def wait_for_inspection(
         time.sleep(0.1)
 
 
+def expected_figures() -> dict[str, Counter[str]]:
+    """Return, by unit code, the figures the scenario gives each unit and the units beneath."""
+    own = {
+        u.code: Counter(visits_started=len(u.visits), ratings_count=len(u.ratings)) for u in UNITS
+    }
+    for plan in PLANS:
+        for planned in plan.inspections:
+            if planned.visit_at is not None or planned.more_visits:
+                own[planned.target]["inspections_started"] += 1
+    parents = {u.code: u.parent for u in UNITS}
+    totals: dict[str, Counter[str]] = {code: Counter() for code in own}
+    for code, figures in own.items():
+        at: str | None = code
+        while at is not None:
+            totals[at].update(figures)
+            at = parents[at]
+    return totals
+
+
 def wait_for_scorecard(
-    api: httpx.Client, unit_id: str, unit: DemoUnit, timeout_s: float = 30.0
+    api: httpx.Client,
+    unit_id: str,
+    unit: DemoUnit,
+    figures: Counter[str],
+    timeout_s: float = 30.0,
 ) -> dict[str, Any]:
-    """Wait until reporting shows the unit with at least the scenario's visits."""
+    """Wait until reporting shows the unit with at least the scenario's figures."""
     deadline = time.monotonic() + timeout_s
     while True:
         response = api.get(f"/api/v1/reporting/units/{unit_id}")
         if response.status_code == 200:
             card: dict[str, Any] = response.json()
             # Registry names win: official units keep the name the official list gives.
-            if card["name"] is not None and card["visits_started"] >= len(unit.visits):
+            if card["name"] is not None and all(card[f] >= figures[f] for f in FIGURES):
                 return card
         if time.monotonic() > deadline:
             raise SystemExit(f"reporting did not show {unit.name} within {timeout_s:.0f}s")
@@ -305,8 +346,7 @@ def render(cards: list[dict[str, Any]]) -> str:
             c["code"],
             c["name"],
             c["level_label"].split(" (")[0],
-            str(c["visits_started"]),
-            str(c["ratings_count"]),
+            *(str(c[f]) for f in FIGURES),
             "–" if c["satisfaction_average"] is None else f"{c['satisfaction_average']:.2f}",
         )
         for c in cards
@@ -323,9 +363,16 @@ def render_schedule(outcome: Outcome) -> str:
     """Return the plans and their inspections as plain-text tables."""
     counts = Counter(i["plan_id"] for i in outcome.inspections)
     plans = table(
-        ("Số", "Cơ quan ban hành", "Năm", "Trạng thái", "Số cuộc"),
+        ("Số", "Cơ quan ban hành", "Năm", "Trạng thái", "Số đơn vị đối tượng", "Số cuộc"),
         [
-            (p["number"], p["issuer"], str(p["year"]), STATUSES[p["status"]], str(counts[p["id"]]))
+            (
+                p["number"],
+                p["issuer"],
+                str(p["year"]),
+                STATUSES[p["status"]],
+                str(len(p["resolved_target_unit_ids"])),
+                str(counts[p["id"]]),
+            )
             for p in outcome.plans
         ],
     )
@@ -385,6 +432,11 @@ def main() -> None:
         print(secrecy(api, auth, outcome))
     print("\nBảng tổng hợp kiểm tra công vụ (từ dịch vụ báo cáo, qua cổng API):\n")
     print(render(outcome.cards))
+    print(
+        "\nSố liệu của tỉnh, huyện, thành phố gồm cả các đơn vị trực thuộc."
+        "\nMột cuộc kiểm tra có thể gồm nhiều lượt làm việc tại chỗ;"
+        " đánh giá của cán bộ, công chức được tính riêng."
+    )
     print(
         f"\n{len(outcome.cards)} đơn vị; báo cáo cập nhật sau"
         f" {time.monotonic() - started:.1f} giây."

@@ -1,11 +1,16 @@
-"""The demo scenario, drawn from press reports of kiểm tra công vụ in Nghệ An, Bắc Kạn and
-Quảng Ninh.
+"""The demo scenario, drawn from press reports of kiểm tra công vụ in Nghệ An, Bắc Kạn,
+Quảng Ninh and Trà Vinh.
 
 Provinces and post-2025 wards carry their official codes and are already in the registry
-(`make up` imports the official list; the demo finds them). Pre-2025 districts and the
-communes and wards the 2021 and 2024 reports name are not in that list: they carry local
-demo codes (prefix `DEMO-`) and `valid_to` 2025-06-30. The reports name no decision
-numbers or team members: those, and the plan numbers, are invented for the demo.
+(`make up` imports the official list; the demo finds them). Pre-2025 provinces, districts
+and the communes and wards the 2021, 2023 and 2024 reports name are not in that list: they
+carry local demo codes (prefix `DEMO-`) and `valid_to` 2025-06-30. The reports name no
+decision numbers or team members: those, and the plan numbers, are invented for the demo.
+
+Trà Vinh's 2023 plan is entered as its officials wrote it: issued on 30 January 2023 by the
+chairman of the provincial People's Committee (the report does not name him), covering
+categories of units rather than named ones. Its approval resolves them against the units the
+demo registers in the province: one of each category, the state enterprise invented.
 """
 
 from dataclasses import dataclass, field
@@ -23,10 +28,12 @@ class DemoUnit:
     valid_to: str | None = None
     visits: tuple[tuple[str, str], ...] = ()
     ratings: tuple[int, ...] = field(default=())
+    kind: str | None = None
 
 
 BEFORE_2025 = "2025-06-30"
 SINCE_2025 = "2025-07-01"
+TRA_VINH = "DEMO-TRA-VINH"
 
 UNITS: tuple[DemoUnit, ...] = (
     DemoUnit("40", "Nghệ An", "province"),
@@ -151,6 +158,29 @@ UNITS: tuple[DemoUnit, ...] = (
         visits=(("2026-02-23T14:10:00+07:00", "Tổ kiểm tra công vụ số 2, không báo trước."),),
         ratings=(4, 5, 3),
     ),
+    DemoUnit(TRA_VINH, "Tỉnh Trà Vinh", "province", valid_to=BEFORE_2025, kind="province"),
+    *(
+        DemoUnit(code, name, level, parent=parent, valid_to=BEFORE_2025, kind=kind)
+        for code, name, level, kind, parent in (
+            ("DEMO-TV-SO-NOI-VU", "Sở Nội vụ tỉnh Trà Vinh", "agency", "department", TRA_VINH),
+            (
+                "DEMO-TV-CAP-NUOC",
+                "Công ty cấp nước tỉnh Trà Vinh (demo)",
+                "agency",
+                "state_enterprise",
+                TRA_VINH,
+            ),
+            ("DEMO-TV-CAU-KE", "Huyện Cầu Kè", "district", "district", TRA_VINH),
+            ("DEMO-TV-PHONG-THANH", "Xã Phong Thạnh", "commune", "commune", "DEMO-TV-CAU-KE"),
+            (
+                "DEMO-TV-CHU-THAP-DO",
+                "Hội Chữ thập đỏ tỉnh Trà Vinh",
+                "agency",
+                "association",
+                TRA_VINH,
+            ),
+        )
+    ),
 )
 
 
@@ -181,7 +211,7 @@ class DemoTeam:
 
 @dataclass(frozen=True)
 class DemoInspection:
-    """An inspection to schedule; `visit_at` names the scenario visit that carries it out."""
+    """An inspection to schedule; `visit_at` names the scenario visit at its target."""
 
     target: str
     kind: str
@@ -189,11 +219,18 @@ class DemoInspection:
     window_end: str
     team: str
     visit_at: str | None = None
+    # Visits (unit code, time) that carry out the same inspection at units beneath its
+    # target: one inspection, several visits. Whichever plans hears of first starts it.
+    more_visits: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """A plan, the units it covers (by code) and the inspections it schedules."""
+    """A plan, the units it covers (by code) and the inspections it schedules.
+
+    `categories` are target categories, resolved within the unit coded `scope` when the plan
+    is approved; `approved_on` enters the approval of a past plan on its own day.
+    """
 
     number: str
     title: str
@@ -203,6 +240,11 @@ class DemoPlan:
     objectives: str
     targets: tuple[str, ...]
     inspections: tuple[DemoInspection, ...]
+    categories: tuple[str, ...] = ()
+    scope: str | None = None
+    issued_on: str | None = None
+    signer_position: str | None = None
+    approved_on: str | None = None
 
 
 TEAMS: tuple[DemoTeam, ...] = (
@@ -283,6 +325,7 @@ PLANS: tuple[DemoPlan, ...] = (
                 "2021-02-26T17:00:00+07:00",
                 "nghe-an",
                 "2021-02-23T08:30:00+07:00",
+                (("DEMO-NA-MUONG-LONG", "2021-02-23T14:00:00+07:00"),),
             ),
             DemoInspection(
                 "DEMO-NA-CON-CUONG",
@@ -291,6 +334,7 @@ PLANS: tuple[DemoPlan, ...] = (
                 "2021-02-26T17:00:00+07:00",
                 "nghe-an",
                 "2021-02-24T10:00:00+07:00",
+                (("DEMO-NA-LANG-KHE", "2021-02-24T08:00:00+07:00"),),
             ),
             DemoInspection(
                 "DEMO-NA-THANH-CHUONG",
@@ -299,8 +343,43 @@ PLANS: tuple[DemoPlan, ...] = (
                 "2021-02-26T17:00:00+07:00",
                 "nghe-an",
                 "2021-02-24T16:15:00+07:00",
+                (("DEMO-NA-DAI-DONG", "2021-02-24T14:30:00+07:00"),),
             ),
         ),
+    ),
+    DemoPlan(
+        "Số 15/KH-UBND (demo)",
+        "Kế hoạch kiểm tra công vụ năm 2023 trên địa bàn tỉnh Trà Vinh",
+        "UBND tỉnh Trà Vinh",
+        2023,
+        "annual",
+        "Góp phần ngăn ngừa hành vi vi phạm kỷ luật, kỷ cương hành chính; đánh giá những ưu"
+        " điểm; phát hiện những tồn tại, thiếu sót, khó khăn, bất cập trong thực hiện nhiệm vụ"
+        " công vụ; kịp thời kiến nghị cơ quan có thẩm quyền xử lý nghiêm những trường hợp cán"
+        " bộ, công chức, viên chức, người lao động vi phạm kỷ luật, kỷ cương hành chính, gây"
+        " khó khăn, phiền hà đối với tổ chức, công dân.\n"
+        "Đôn đốc, kiểm tra việc thực hiện các nhiệm vụ của Tỉnh ủy, UBND tỉnh giao, bảo đảm các"
+        " chỉ đạo của cấp trên được thực hiện nghiêm túc, khẩn trương, đúng quy định của pháp"
+        " luật.\n"
+        "Nâng cao trách nhiệm, tinh thần, thái độ, chất lượng phục vụ Nhân dân; xây dựng nề nếp,"
+        " ý thức tôn trọng kỷ luật, kỷ cương hành chính; tạo chuyển biến mạnh mẽ trong lề lối,"
+        " tác phong làm việc, nhất là vai trò nêu gương của người đứng đầu.\n"
+        "Nâng cao hiệu quả tiếp nhận và giải quyết thủ tục hành chính, tiếp công dân, giải"
+        " quyết đơn thư khiếu nại, tố cáo, kiến nghị, phản ánh; kiến nghị sửa đổi, bổ sung, ban"
+        " hành mới hoặc bãi bỏ thủ tục hành chính cho phù hợp.",
+        (),
+        (),
+        categories=(
+            "provincial_departments",
+            "state_enterprises",
+            "district_peoples_committees",
+            "commune_peoples_committees",
+            "associations",
+        ),
+        scope=TRA_VINH,
+        issued_on="2023-01-30",
+        signer_position="Chủ tịch UBND tỉnh Trà Vinh",
+        approved_on="2023-01-30",
     ),
     DemoPlan(
         "Số 05/KH-TU (demo)",

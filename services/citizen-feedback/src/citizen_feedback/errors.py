@@ -1,5 +1,6 @@
 """Domain errors of the citizen-feedback service."""
 
+from servicekit.access import Forbidden
 from servicekit.errors import NotFound
 
 
@@ -7,3 +8,9 @@ class RatingNotFound(NotFound):
     """No rating has that id."""
 
     title = "Rating not found"
+
+
+class OwnUnitRated(Forbidden):
+    """A unit's staff may not rate their own unit or the units beneath it."""
+
+    title = "Rating of one's own unit"

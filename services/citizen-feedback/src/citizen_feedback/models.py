@@ -11,7 +11,7 @@ from servicekit.sqltypes import UTCDateTime
 
 
 class Rating(SQLModel, table=True):
-    """A citizen's satisfaction rating of the service a unit gave."""
+    """A satisfaction rating of the service a unit gave: a citizen's, or an official's."""
 
     __tablename__ = "ratings"
 
@@ -24,6 +24,11 @@ class Rating(SQLModel, table=True):
     )
     comment: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     submitted_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    # citizen, kiosk (a provincial system, for a citizen) or official: see RatingSubmitted.
+    rater: str = Field(
+        default="citizen",
+        sa_column=sa.Column(sa.String(20), nullable=False, server_default="citizen"),
+    )
 
 
 class DirectoryUnit(SQLModel, table=True):

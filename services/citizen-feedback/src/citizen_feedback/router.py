@@ -23,9 +23,12 @@ router = APIRouter(prefix="/api/v1/citizen-feedback", tags=["citizen feedback"])
     description=(
         "Người dân đánh giá mức độ hài lòng với dịch vụ hành chính công của đơn vị."
         " Công khai: không cần tài khoản. Đơn vị phải có trong danh mục đơn vị và còn hoạt"
-        " động; hệ thống của tỉnh chỉ gửi đánh giá cho đơn vị thuộc tỉnh mình."
+        " động; hệ thống của tỉnh chỉ gửi đánh giá cho đơn vị thuộc tỉnh mình. Cán bộ,"
+        " công chức đã đăng nhập cũng được đánh giá, nhưng đánh giá của họ được tính riêng,"
+        " không gộp vào đánh giá của người dân; cán bộ của một đơn vị không được đánh giá"
+        " đơn vị mình và các đơn vị trực thuộc (403)."
     ),
-    responses=problem_responses(400, 422),
+    responses=problem_responses(400, 403, 422),
 )
 async def submit_rating(
     request: Request,

@@ -2,9 +2,10 @@
 
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from servicekit.text import NfcText
+from contracts.feedback import RaterKind
+from servicekit.text import Code, FreeText, Name
 from servicekit.times import VnDatetime
 
 
@@ -12,17 +13,17 @@ class RatingBase(BaseModel):
     """Fields a citizen gives when rating a service."""
 
     unit_id: uuid.UUID = Field(description="Đơn vị đã phục vụ")
-    score: int = Field(
+    score: StrictInt = Field(
         ge=1, le=5, description="Mức độ hài lòng: 1 = rất không hài lòng … 5 = rất hài lòng"
     )
-    service: NfcText | None = Field(
+    service: Name | None = Field(
         default=None,
         max_length=255,
         description="Dịch vụ / thủ tục",
         examples=["Cấp giấy khai sinh"],
     )
-    dossier_code: NfcText | None = Field(default=None, max_length=100, description="Mã hồ sơ")
-    comment: NfcText | None = Field(default=None, max_length=2000, description="Ý kiến")
+    dossier_code: Code | None = Field(default=None, max_length=100, description="Mã hồ sơ")
+    comment: FreeText | None = Field(default=None, max_length=2000, description="Ý kiến")
 
 
 class RatingCreate(RatingBase):
@@ -48,3 +49,10 @@ class RatingRead(RatingBase):
 
     id: uuid.UUID
     submitted_at: VnDatetime
+    rater: RaterKind = Field(
+        description=(
+            "Người đánh giá: citizen = người dân (không cần tài khoản), kiosk = hệ thống một"
+            " cửa của tỉnh thay người dân, official = cán bộ, công chức (tính riêng)"
+        ),
+        examples=["citizen"],
+    )

@@ -15,6 +15,18 @@ class UnitCodeTaken(Conflict):
     title = "Unit code already registered"
 
 
+class UnitStillScheduled(Conflict):
+    """The change would leave scheduled inspections of the unit outside its validity."""
+
+    title = "Unit has inspections scheduled"
+
+
+class SubUnitsOutside(Conflict):
+    """The change would leave units beneath this one valid while it is not."""
+
+    title = "Sub-units valid outside the unit"
+
+
 class StaffingNotRecorded(NotFound):
     """The unit's staff on roll was never recorded."""
 
@@ -49,6 +61,12 @@ class PlanNumberTaken(Conflict):
     """The issuer already has a plan with that number in that year."""
 
     title = "Plan number already used"
+
+
+class PlanNotApprovable(Conflict):
+    """The plan cannot be approved as it stands: what it covers is not settled."""
+
+    title = "Plan cannot be approved yet"
 
 
 class InspectionNotFound(NotFound):

@@ -46,13 +46,27 @@ class Unit(SQLModel, table=True):
     level: str = Field(sa_column=sa.Column(sa.String(20), nullable=False, index=True))
     kind: str | None = Field(default=None, sa_column=sa.Column(sa.String(40), nullable=True))
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="units.id", index=True)
-    successor_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
+    # Ids (as text) of the units that took over once this one closed, in the order given:
+    # one after a merger, several after a split.
+    successor_ids: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False, server_default="[]")
+    )
     valid_from: date | None = None
     valid_to: date | None = None
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime, nullable=True)
     )
+
+    @property
+    def successors(self) -> list[uuid.UUID]:
+        """Return the units that took over once this one closed."""
+        return [uuid.UUID(s) for s in self.successor_ids]
+
+    @property
+    def successor_id(self) -> uuid.UUID | None:
+        """Return the unit that took over, when exactly one did."""
+        return uuid.UUID(self.successor_ids[0]) if len(self.successor_ids) == 1 else None
 
 
 _TEAM_VERSION = row_version()
@@ -132,7 +146,10 @@ class Plan(SQLModel, table=True):
 
     __tablename__ = "inspection_plans"
     __mapper_args__ = {"version_id_col": _PLAN_VERSION}
-    __table_args__ = (sa.UniqueConstraint("issuer", "number", "year"),)
+    # One number per issuer and year, whatever its case and spacing (`rules.number_key`).
+    __table_args__ = (
+        sa.Index("ix_inspection_plans_number_key", "year", "number_key", unique=True),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     row_version: int = Field(default=1, sa_column=_PLAN_VERSION)
@@ -140,9 +157,22 @@ class Plan(SQLModel, table=True):
     title: str = Field(sa_column=sa.Column(sa.String(500), nullable=False))
     issuer: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     issuer_unit_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
+    number_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     year: int = Field(index=True)
     kind: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
     objectives: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # What officials write on the plan: its legal basis (căn cứ), issue date and signer.
+    legal_basis: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False, server_default="[]")
+    )
+    issued_on: date | None = None
+    signer_position: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    signer_name: str | None = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    # Targets by category, resolved within the scope unit's subtree when the plan is approved.
+    target_categories: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False, server_default="[]")
+    )
+    scope_unit_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
     status: str = Field(sa_column=sa.Column(sa.String(20), nullable=False, index=True))
     created_by: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
@@ -156,13 +186,15 @@ class Plan(SQLModel, table=True):
 
 
 class PlanTarget(SQLModel, table=True):
-    """A unit a plan covers (đối tượng kiểm tra)."""
+    """A unit a plan covers (đối tượng kiểm tra): named, or found by category at approval."""
 
     __tablename__ = "plan_targets"
 
     plan_id: uuid.UUID = Field(foreign_key="inspection_plans.id", primary_key=True)
     unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True, index=True)
     rank: int
+    # None for a unit the plan names; the category for one the approval resolved.
+    category: str | None = Field(default=None, sa_column=sa.Column(sa.String(40)))
 
 
 _INSPECTION_VERSION = row_version()

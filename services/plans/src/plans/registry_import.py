@@ -4,6 +4,10 @@ The source is the PyPI package vietnam-provinces (34 provinces and 3,321 commune
 and special zones since 1 July 2025). Safe to re-run: units are matched by official code;
 new ones are registered, changed ones updated, each with its event; the rest is untouched.
 Pre-2025 districts are not in the source: register them through the API with `valid_to`.
+
+Communes, wards and the 23 provinces formed by merger are valid from 1 July 2025. The 11
+provinces the reform left as they were (Resolution 202/2025/QH15) existed before it and have
+no start date, so the pre-2025 districts beneath them fit within their validity.
 """
 
 import asyncio
@@ -26,6 +30,9 @@ from servicekit.text import fold
 from servicekit.times import utcnow
 
 TWO_TIER_SINCE = date(2025, 7, 1)
+# Hà Nội, Cao Bằng, Điện Biên, Lai Châu, Sơn La, Lạng Sơn, Quảng Ninh, Thanh Hóa, Nghệ An,
+# Hà Tĩnh, Huế: not merged on 1 July 2025.
+UNCHANGED_PROVINCES = frozenset({"01", "04", "11", "12", "14", "20", "22", "38", "40", "42", "46"})
 KINDS = {
     "tỉnh": "province",
     "thành phố trung ương": "centrally_run_city",
@@ -92,10 +99,11 @@ async def import_official_units(session: AsyncSession) -> ImportResult:
             "level": entry.level,
             "kind": entry.kind,
             "parent_id": parent_id,
+            "valid_from": None if entry.code in UNCHANGED_PROVINCES else TWO_TIER_SINCE,
         }
         unit = existing.get(entry.code)
         if unit is None:
-            unit = Unit(code=entry.code, valid_from=TWO_TIER_SINCE, created_at=now, **wanted)
+            unit = Unit(code=entry.code, created_at=now, **wanted)
             session.add(unit)
             existing[entry.code] = unit
             publish(session, registered_event(unit))

@@ -16,7 +16,7 @@ from contracts import (
 from eventbus.bus import Subscription
 from eventbus.consumer import Handlers
 from eventbus.envelope import Envelope
-from reporting.models import AuditEntry, UnitScore
+from reporting.models import FIGURES, AuditEntry, StartedInspection, UnitScore
 from servicekit.times import utcnow
 
 
@@ -30,44 +30,97 @@ async def _score(session: AsyncSession, unit_id: uuid.UUID) -> UnitScore:
     return score
 
 
+def _totals(score: UnitScore) -> dict[str, int]:
+    """Return the unit's figures including every unit beneath it."""
+    return {figure: getattr(score, f"total_{figure}") for figure in FIGURES}
+
+
+async def _add_above(
+    session: AsyncSession, score: UnitScore, parent_id: uuid.UUID | None, counts: dict[str, int]
+) -> None:
+    """Add `counts` (of `score`'s unit) to the totals of `parent_id` and every unit above it."""
+    # A cycle in the registry would be a bug there; here it only ends the walk.
+    seen = {score.unit_id}
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        # A parent reporting has not heard of yet gets a row that holds its totals until its
+        # registration arrives (and, if it has a parent itself, carries them up).
+        parent = await _score(session, parent_id)
+        for figure, count in counts.items():
+            total = f"total_{figure}"
+            setattr(parent, total, getattr(parent, total) + count)
+        parent.updated_at = utcnow()
+        parent_id = parent.parent_id
+
+
+async def _count(session: AsyncSession, unit_id: uuid.UUID, **counts: int) -> None:
+    """Add `counts` to the unit's own figures, its totals and the totals of every unit above."""
+    score = await _score(session, unit_id)
+    for figure, count in counts.items():
+        setattr(score, figure, getattr(score, figure) + count)
+        setattr(score, f"total_{figure}", getattr(score, f"total_{figure}") + count)
+    score.updated_at = utcnow()
+    await _add_above(session, score, score.parent_id, counts)
+
+
+async def _place(session: AsyncSession, score: UnitScore, parent_id: uuid.UUID | None) -> None:
+    """Put the unit under `parent_id`, moving its totals from its old parents to its new ones."""
+    if parent_id == score.parent_id:
+        return
+    totals = _totals(score)
+    if any(totals.values()):
+        await _add_above(session, score, score.parent_id, {f: -n for f, n in totals.items()})
+        await _add_above(session, score, parent_id, totals)
+    score.parent_id = parent_id
+
+
 async def on_unit_registered(session: AsyncSession, event: UnitRegistered, _: Envelope) -> None:
     """Copy the unit's registry details into its scorecard."""
     score = await _score(session, event.unit_id)
     score.code, score.name, score.level = event.code, event.name, event.level
-    score.parent_id = event.parent_id
+    await _place(session, score, event.parent_id)
     score.updated_at = utcnow()
 
 
 async def on_unit_changed(session: AsyncSession, event: UnitChanged, _: Envelope) -> None:
-    """Keep the scorecard's registry details current."""
+    """Keep the scorecard's registry details current; a unit that moved takes its figures along."""
+    # A closed or merged unit keeps its figures and its place: its successor does not take them.
     score = await _score(session, event.unit_id)
     score.code, score.name, score.level = event.code, event.name, event.level
-    score.parent_id = event.parent_id
+    await _place(session, score, event.parent_id)
     score.updated_at = utcnow()
 
 
 async def on_visit_started(session: AsyncSession, event: VisitStarted, _: Envelope) -> None:
     """Count a visit at the unit."""
-    score = await _score(session, event.unit_id)
-    score.visits_started += 1
-    score.updated_at = utcnow()
+    await _count(session, event.unit_id, visits_started=1)
 
 
 async def on_inspection_started(
     session: AsyncSession, event: InspectionStarted, _: Envelope
 ) -> None:
     """Count a planned inspection at its target once it has started (never while sealed)."""
-    score = await _score(session, event.target_unit_id)
-    score.inspections_started += 1
-    score.updated_at = utcnow()
+    # Each inspection counts once, however many visits carry it out.
+    if await session.get(StartedInspection, event.inspection_id) is not None:
+        return
+    session.add(
+        StartedInspection(
+            inspection_id=event.inspection_id,
+            unit_id=event.target_unit_id,
+            started_at=event.started_at,
+        )
+    )
+    await _count(session, event.target_unit_id, inspections_started=1)
 
 
 async def on_rating_submitted(session: AsyncSession, event: RatingSubmitted, _: Envelope) -> None:
-    """Count a citizen rating of the unit."""
-    score = await _score(session, event.unit_id)
-    score.ratings_count += 1
-    score.ratings_score_sum += event.score
-    score.updated_at = utcnow()
+    """Count a rating of the unit: citizens' and officials' apart."""
+    if event.rater == "official":
+        await _count(
+            session, event.unit_id, official_ratings_count=1, official_ratings_score_sum=event.score
+        )
+    else:
+        await _count(session, event.unit_id, ratings_count=1, ratings_score_sum=event.score)
 
 
 async def on_audit_recorded(session: AsyncSession, event: AuditRecorded, _: Envelope) -> None:

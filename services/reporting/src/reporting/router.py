@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime
 
 from reporting import service
 from reporting.schemas import AuditEntryRead, UnitScorecard
@@ -13,6 +12,8 @@ from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
 from servicekit.etag import etag_of
 from servicekit.pagination import Cursor, Limit, Page
+from servicekit.text import Code, Subject
+from servicekit.times import Instant
 
 router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
 
@@ -20,7 +21,12 @@ router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
 @router.get(
     "/units/{unit_id}",
     summary="A unit's scorecard",
-    description="Số liệu tổng hợp của một đơn vị: số cuộc kiểm tra, đánh giá hài lòng.",
+    description=(
+        "Số liệu tổng hợp của một đơn vị: số cuộc kiểm tra, số lượt kiểm tra, đánh giá hài"
+        " lòng của người dân và (tính riêng) của cán bộ, công chức. Số liệu gồm cả các đơn"
+        " vị trực thuộc theo vị trí hiện tại trong danh mục: đơn vị chuyển sang đơn vị cấp"
+        " trên khác mang theo toàn bộ số liệu của mình; `own` là số liệu của riêng đơn vị."
+    ),
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_unit_scorecard(
@@ -49,10 +55,10 @@ async def list_audit_entries(
     _: Annotated[Identity, Depends(allow("reporting.audit.list"))],
     limit: Limit = 50,
     cursor: Cursor = None,
-    actor: Annotated[str | None, Query(max_length=255)] = None,
-    operation: Annotated[str | None, Query(max_length=100)] = None,
-    since: Annotated[AwareDatetime | None, Query(description="Từ thời điểm (RFC 3339)")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Đến trước thời điểm")] = None,
+    actor: Annotated[Subject | None, Query()] = None,
+    operation: Annotated[Code | None, Query(max_length=100)] = None,
+    since: Annotated[Instant | None, Query(description="Từ thời điểm (RFC 3339)")] = None,
+    until: Annotated[Instant | None, Query(description="Đến trước thời điểm")] = None,
     sort: Annotated[
         Literal["at", "-at"] | None,
         Query(description="`-at`: mới nhất trước; mặc định theo thứ tự ghi nhận."),
@@ -77,7 +83,10 @@ async def list_audit_entries(
 @router.get(
     "/units",
     summary="List unit scorecards",
-    description="Danh sách số liệu tổng hợp theo đơn vị.",
+    description=(
+        "Danh sách số liệu tổng hợp theo đơn vị; số liệu mỗi đơn vị gồm cả các đơn vị trực"
+        " thuộc, sắp xếp theo số liệu đó."
+    ),
     responses=problem_responses(401, 403, 422),
 )
 async def list_unit_scorecards(
@@ -94,6 +103,8 @@ async def list_unit_scorecards(
             "-inspections_started",
             "ratings_count",
             "-ratings_count",
+            "official_ratings_count",
+            "-official_ratings_count",
             "updated_at",
             "-updated_at",
         ]

@@ -23,10 +23,45 @@ class AuditEntryRead(BaseModel):
     request_id: str | None
     outcome: Literal["succeeded", "refused", "failed"] = Field(description="Kết quả")
     status: int | None = Field(description="Mã HTTP khi bị từ chối hoặc lỗi")
+    count: int = Field(
+        description="Số lần thao tác: các lần bị từ chối lặp lại được gộp thành một dòng",
+        examples=[1],
+    )
 
 
-class UnitScorecard(BaseModel):
-    """Một đơn vị trong báo cáo: thông tin danh mục và số liệu hoạt động."""
+class UnitFigures(BaseModel):
+    """Số liệu hoạt động: kiểm tra và đánh giá hài lòng."""
+
+    inspections_started: int = Field(
+        description=(
+            "Số cuộc kiểm tra đã bắt đầu; mỗi cuộc tính một lần, dù có bao nhiêu lượt làm"
+            " việc tại chỗ. Kiểm tra đột xuất chỉ được tính từ khi đoàn bắt đầu làm việc"
+        ),
+        examples=[1],
+    )
+    visits_started: int = Field(
+        description="Số lượt kiểm tra: các buổi làm việc tại chỗ của đoàn", examples=[2]
+    )
+    ratings_count: int = Field(
+        description=(
+            "Số lượt đánh giá của người dân, trực tiếp hoặc qua hệ thống một cửa của tỉnh"
+        ),
+        examples=[5],
+    )
+    satisfaction_average: float | None = Field(
+        description="Điểm hài lòng trung bình của người dân (1–5)", examples=[4.5]
+    )
+    official_ratings_count: int = Field(
+        description="Số lượt đánh giá của cán bộ, công chức: tính riêng, không gộp với người dân",
+        examples=[0],
+    )
+    official_satisfaction_average: float | None = Field(
+        description="Điểm trung bình các đánh giá của cán bộ, công chức (1–5)", examples=[None]
+    )
+
+
+class UnitScorecard(UnitFigures):
+    """Một đơn vị trong báo cáo: số liệu gồm cả đơn vị trực thuộc; `own` là của riêng đơn vị."""
 
     unit_id: uuid.UUID
     code: str | None = Field(description="Mã đơn vị", examples=["22"])
@@ -34,15 +69,5 @@ class UnitScorecard(BaseModel):
     level: str | None = Field(examples=["province"])
     level_label: str | None = Field(description="Cấp đơn vị", examples=["Tỉnh, thành phố"])
     parent_id: uuid.UUID | None
-    visits_started: int = Field(description="Số cuộc kiểm tra đã tiến hành")
-    inspections_started: int = Field(
-        description=(
-            "Số cuộc kiểm tra theo kế hoạch đã bắt đầu; kiểm tra đột xuất chỉ được tính từ khi"
-            " đoàn bắt đầu làm việc"
-        )
-    )
-    ratings_count: int = Field(description="Số lượt đánh giá của người dân")
-    satisfaction_average: float | None = Field(
-        description="Điểm hài lòng trung bình (1–5)", examples=[4.5]
-    )
+    own: UnitFigures = Field(description="Số liệu của riêng đơn vị, không kể đơn vị trực thuộc")
     updated_at: VnDatetime

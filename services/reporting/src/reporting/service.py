@@ -2,23 +2,45 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col, false, select, true
 
 from reporting.errors import UnitNotReported
 from reporting.labels import UNIT_LEVELS
-from reporting.models import AuditEntry, UnitScore
-from reporting.schemas import UnitScorecard
+from reporting.models import FIGURES, AuditEntry, UnitScore
+from reporting.schemas import UnitFigures, UnitScorecard
 from servicekit.access import Identity
 from servicekit.pagination import SortOrder, page_by_id
 
 SCORECARD_SORTABLE = {
-    "visits_started": UnitScore.visits_started,
-    "inspections_started": UnitScore.inspections_started,
-    "ratings_count": UnitScore.ratings_count,
+    "visits_started": UnitScore.total_visits_started,
+    "inspections_started": UnitScore.total_inspections_started,
+    "ratings_count": UnitScore.total_ratings_count,
+    "official_ratings_count": UnitScore.total_official_ratings_count,
     "updated_at": UnitScore.updated_at,
 }
+
+
+def _average(score_sum: int, count: int) -> float | None:
+    return round(score_sum / count, 2) if count else None
+
+
+def _figures(score: UnitScore, prefix: str) -> UnitFigures:
+    """Return the report's figures of a read model: the `total_` ones or the unit's own."""
+    counts = {figure: getattr(score, prefix + figure) for figure in FIGURES}
+    return UnitFigures(
+        inspections_started=counts["inspections_started"],
+        visits_started=counts["visits_started"],
+        ratings_count=counts["ratings_count"],
+        satisfaction_average=_average(counts["ratings_score_sum"], counts["ratings_count"]),
+        official_ratings_count=counts["official_ratings_count"],
+        official_satisfaction_average=_average(
+            counts["official_ratings_score_sum"], counts["official_ratings_count"]
+        ),
+    )
 
 
 def scorecard(score: UnitScore) -> UnitScorecard:
@@ -30,36 +52,40 @@ def scorecard(score: UnitScore) -> UnitScorecard:
         level=score.level,
         level_label=UNIT_LEVELS.get(score.level) if score.level else None,
         parent_id=score.parent_id,
-        visits_started=score.visits_started,
-        inspections_started=score.inspections_started,
-        ratings_count=score.ratings_count,
-        satisfaction_average=(
-            round(score.ratings_score_sum / score.ratings_count, 2) if score.ratings_count else None
-        ),
+        **_figures(score, "total_").model_dump(),
+        own=_figures(score, ""),
         updated_at=score.updated_at,
     )
 
 
-async def unit_scope(session: AsyncSession, *, code: str | None) -> set[uuid.UUID]:
-    """Return the ids of the unit with official `code` and of every unit beneath it."""
-    if code is None:
-        return set()
+def _scope_ids(code: str) -> Select[uuid.UUID]:
+    """Return a query for the ids of the unit with official `code` and every unit beneath it."""
     root = select(UnitScore.unit_id).where(col(UnitScore.code) == code).cte("scope", recursive=True)
     tree = root.union(
         select(UnitScore.unit_id).join(root, col(UnitScore.parent_id) == root.c.unit_id)
     )
-    return set((await session.scalars(select(tree.c.unit_id))).all())
+    return select(tree.c.unit_id)
+
+
+def in_scope_of(caller: Identity) -> Any:
+    """Return the condition selecting the scorecards the caller may see, for the same query."""
+    if not caller.unit_scoped:
+        return true()
+    if caller.unit_code is None:
+        return false()
+    return col(UnitScore.unit_id).in_(_scope_ids(caller.unit_code))
 
 
 async def get_scorecard(
     session: AsyncSession, *, unit_id: uuid.UUID, caller: Identity
 ) -> UnitScorecard:
     """Return one unit's scorecard, if the caller may see it."""
-    score = await session.get(UnitScore, unit_id)
+    # One query whether reporting knows nothing of the unit or it lies outside the caller's
+    # scope: a unit role learns nothing outside its unit, not even from the 404's timing.
+    score = await session.scalar(
+        select(UnitScore).where(col(UnitScore.unit_id) == unit_id, in_scope_of(caller))
+    )
     if score is None:
-        raise UnitNotReported(f"Reports have nothing about unit {unit_id} yet.")
-    if caller.unit_scoped and unit_id not in await unit_scope(session, code=caller.unit_code):
-        # Not found rather than forbidden: a unit role learns nothing outside its unit.
         raise UnitNotReported(f"Reports have nothing about unit {unit_id} yet.")
     return scorecard(score)
 
@@ -101,10 +127,7 @@ async def list_scorecards(
     sort: str | None = None,
 ) -> tuple[list[UnitScorecard], str | None]:
     """Return a page of the scorecards the caller may see, and the next cursor."""
-    query = select(UnitScore)
-    if caller.unit_scoped:
-        scope = await unit_scope(session, code=caller.unit_code)
-        query = query.where(col(UnitScore.unit_id).in_(scope))
+    query = select(UnitScore).where(in_scope_of(caller))
     if parent_id is not None:
         query = query.where(col(UnitScore.parent_id) == parent_id)
     order = SortOrder.of(sort, SCORECARD_SORTABLE) if sort else None

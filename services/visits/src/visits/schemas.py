@@ -1,24 +1,24 @@
 """Request and response bodies of the visits service."""
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from servicekit.text import NfcText
-from servicekit.times import VnDatetime
+from servicekit.text import FreeText
+from servicekit.times import WORK_YEARS, Instant, VnDatetime
 
 
 class VisitBase(BaseModel):
     """Fields a client gives when a visit starts."""
 
     unit_id: uuid.UUID = Field(description="Đơn vị được kiểm tra")
-    started_at: AwareDatetime = Field(
-        description="Thời điểm bắt đầu (RFC 3339, có múi giờ)",
+    started_at: Annotated[Instant, WORK_YEARS] = Field(
+        description="Thời điểm bắt đầu (RFC 3339, có múi giờ), từ năm 2000 đến 2100",
         examples=["2024-02-19T16:15:00+07:00"],
     )
-    surprise: bool = Field(default=False, description="Kiểm tra đột xuất")
-    note: NfcText | None = Field(default=None, max_length=4000, description="Ghi chú")
+    surprise: StrictBool = Field(default=False, description="Kiểm tra đột xuất")
+    note: FreeText | None = Field(default=None, max_length=4000, description="Ghi chú")
     inspection_id: uuid.UUID | None = Field(
         default=None,
         description=(

@@ -9,8 +9,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.plans import ChecklistCategory, Criterion
-from plans.checklists.schemas import ChecklistCreate
+from plans.checklists.schemas import ChecklistCategoryInput, ChecklistCreate, CriterionInput
 from plans.checklists.service import create_checklist
 from plans.config import Settings
 from plans.models import Checklist
@@ -27,8 +26,8 @@ CULTURE = "Quyết định 129/2007/QĐ-TTg ban hành Quy chế văn hóa công 
 
 def _c(
     code: str, title: str, weight: int = 1, basis: str | None = None, na: bool = False
-) -> Criterion:
-    return Criterion(
+) -> CriterionInput:
+    return CriterionInput(
         code=code, title=title, weight=weight, legal_basis=basis, allow_not_applicable=na
     )
 
@@ -41,7 +40,7 @@ DEFAULT_CHECKLIST = ChecklistCreate(
     ),
     note="Phiên bản đầu, xây dựng từ các đợt kiểm tra tại Bắc Kạn, Nghệ An, Hạ Long, Phú Ninh.",
     categories=[
-        ChecklistCategory(
+        ChecklistCategoryInput(
             code="GIO",
             title="Thời giờ làm việc",
             criteria=[
@@ -51,7 +50,7 @@ DEFAULT_CHECKLIST = ChecklistCreate(
                 _c("GIO.4", "Tham dự đầy đủ các cuộc họp được triệu tập", 1, na=True),
             ],
         ),
-        ChecklistCategory(
+        ChecklistCategoryInput(
             code="RUOU",
             title="Rượu, bia và ăn uống trong giờ hành chính",
             criteria=[
@@ -65,7 +64,7 @@ DEFAULT_CHECKLIST = ChecklistCreate(
                 _c("RUOU.3", "Không ăn, uống tại hàng quán trong giờ hành chính", 2, CT26),
             ],
         ),
-        ChecklistCategory(
+        ChecklistCategoryInput(
             code="VHCS",
             title="Thẻ, trang phục và văn hóa công sở",
             criteria=[
@@ -80,7 +79,7 @@ DEFAULT_CHECKLIST = ChecklistCreate(
                 _c("VHCS.4", "Không nhũng nhiễu, gây phiền hà cho tổ chức, công dân", 3, CT26),
             ],
         ),
-        ChecklistCategory(
+        ChecklistCategoryInput(
             code="MOTCUA",
             title="Bộ phận tiếp nhận và trả kết quả (một cửa, một cửa liên thông)",
             criteria=[
@@ -109,7 +108,7 @@ DEFAULT_CHECKLIST = ChecklistCreate(
                 ),
             ],
         ),
-        ChecklistCategory(
+        ChecklistCategoryInput(
             code="HOSO",
             title="Giải quyết hồ sơ, thủ tục hành chính",
             criteria=[
@@ -123,7 +122,7 @@ DEFAULT_CHECKLIST = ChecklistCreate(
                 ),
             ],
         ),
-        ChecklistCategory(
+        ChecklistCategoryInput(
             code="TCD",
             title="Tiếp công dân, giải quyết khiếu nại, tố cáo, phản ánh",
             criteria=[
@@ -142,7 +141,7 @@ DEFAULT_CHECKLIST = ChecklistCreate(
                 ),
             ],
         ),
-        ChecklistCategory(
+        ChecklistCategoryInput(
             code="CHIDAO",
             title="Thực hiện chỉ thị, chỉ đạo của cấp trên",
             criteria=[
@@ -161,7 +160,7 @@ DEFAULT_CHECKLIST = ChecklistCreate(
                 _c("CHIDAO.3", "Thực hiện nhiệm vụ cấp trên giao đúng thời hạn", 2),
             ],
         ),
-        ChecklistCategory(
+        ChecklistCategoryInput(
             code="QUYCHE",
             title="Quy chế làm việc và văn hóa công vụ",
             criteria=[

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from plans.checklists import service
 from plans.checklists.schemas import (
@@ -16,7 +16,7 @@ from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import etag_of, require_match
+from servicekit.etag import IfMatch, etag_of, require_match
 from servicekit.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/plans/checklists", tags=["plans: checklists"])
@@ -80,7 +80,7 @@ async def publish_version(
     session: SessionDep,
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.checklists.publish"))],
-    if_match: Annotated[str | None, Header(description="ETag of the checklist you edited")] = None,
+    if_match: IfMatch,
 ) -> ChecklistVersionRead:
     checklist, current = await service.get_checklist(session, checklist_id=checklist_id)
     require_match(if_match, current, what="checklist")

@@ -1,11 +1,12 @@
 """Request and response bodies for checklist templates."""
 
 import uuid
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from contracts.plans import ChecklistCategory
-from servicekit.text import NfcText
+from contracts.plans import ChecklistCategory, Criterion
+from servicekit.text import FreeText, Name
 from servicekit.times import VnDatetime
 
 CATEGORIES_EXAMPLE: list[JsonValue] = [
@@ -24,14 +25,31 @@ CATEGORIES_EXAMPLE: list[JsonValue] = [
 ]
 
 
+CATEGORIES = "Nhóm tiêu chí, mỗi nhóm có các tiêu chí"
+
+
+class CriterionInput(Criterion):
+    """A criterion as a request body gives it: a field the API does not know is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChecklistCategoryInput(ChecklistCategory):
+    """A category as a request body gives it: a field the API does not know is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    criteria: list[CriterionInput] = Field(min_length=1, max_length=200)
+
+
 class ChecklistContent(BaseModel):
     """What one version of a checklist holds."""
 
-    name: NfcText = Field(min_length=1, max_length=255, description="Tên bộ tiêu chí")
-    categories: list[ChecklistCategory] = Field(
-        min_length=1, max_length=50, description="Nhóm tiêu chí, mỗi nhóm có các tiêu chí"
+    name: Name = Field(min_length=1, max_length=255, description="Tên bộ tiêu chí")
+    categories: Sequence[ChecklistCategory] = Field(
+        min_length=1, max_length=50, description=CATEGORIES
     )
-    note: NfcText | None = Field(
+    note: FreeText | None = Field(
         default=None, max_length=2000, description="Ghi chú về phiên bản (điều gì thay đổi)"
     )
 
@@ -46,7 +64,10 @@ class ChecklistCreate(ChecklistContent):
         },
     )
 
-    description: NfcText | None = Field(default=None, max_length=2000)
+    categories: list[ChecklistCategoryInput] = Field(
+        min_length=1, max_length=50, description=CATEGORIES
+    )
+    description: FreeText | None = Field(default=None, max_length=2000)
 
 
 class ChecklistVersionCreate(ChecklistContent):
@@ -63,6 +84,10 @@ class ChecklistVersionCreate(ChecklistContent):
                 }
             ]
         },
+    )
+
+    categories: list[ChecklistCategoryInput] = Field(
+        min_length=1, max_length=50, description=CATEGORIES
     )
 
 

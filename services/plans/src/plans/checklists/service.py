@@ -69,7 +69,7 @@ def _publish_version(
             checklist_id=checklist.id,
             version=version.version,
             name=version.name,
-            categories=content.categories,
+            categories=list(content.categories),
             published_by=actor,
             published_at=version.published_at,
         ),

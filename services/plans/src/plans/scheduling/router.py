@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from contracts.plans import InspectionKind, PlanKind
 from plans.scheduling import service
@@ -12,6 +12,8 @@ from plans.scheduling.schemas import (
     InspectionCreate,
     InspectionRead,
     InspectionStatus,
+    PlanApproval,
+    PlanClosure,
     PlanCreate,
     PlanRead,
     PlanStatus,
@@ -22,11 +24,10 @@ from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import etag_of, require_match
+from servicekit.etag import IfMatch, etag_of, require_match
 from servicekit.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/plans")
-IfMatch = Annotated[str | None, Header(description="ETag of the version you read")]
 SORT = "Sắp xếp theo trường; `-` đứng trước để giảm dần."
 SECRECY = (
     " Kiểm tra đột xuất được giữ kín (đơn vị, thời gian) cho đến khi đoàn bắt đầu làm việc:"
@@ -96,7 +97,7 @@ async def update_plan(
     session: SessionDep,
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.plans.update"))],
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> PlanRead:
     plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
     require_match(if_match, current, what="plan")
@@ -119,7 +120,7 @@ async def discard_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
     caller: Annotated[Identity, Depends(allow("plans.plans.discard"))],
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
     require_match(if_match, current, what="plan")
@@ -132,7 +133,11 @@ async def discard_plan(
     tags=["plans: plans"],
     summary="Approve a plan",
     description=(
-        "Phê duyệt kế hoạch (dự thảo → đã duyệt), ghi người duyệt và thời điểm. Cần If-Match."
+        "Phê duyệt kế hoạch (dự thảo → đã duyệt), ghi người duyệt và thời điểm: lúc này, hoặc"
+        " ngày (thời điểm) trong `approved_on` khi nhập lại kế hoạch đã duyệt trước đây. Khi"
+        " duyệt, các nhóm đối tượng được xác định thành danh sách đơn vị trên địa bàn, có hiệu"
+        " lực trong năm kế hoạch (resolved_target_unit_ids); nhóm đối tượng không có địa bàn,"
+        " hoặc không có đơn vị nào: 409. Cần If-Match."
     ),
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
@@ -141,13 +146,17 @@ async def approve_plan(
     session: SessionDep,
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.plans.approve"))],
-    if_match: IfMatch = None,
+    if_match: IfMatch,
+    body: PlanApproval | None = None,
 ) -> PlanRead:
     plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
     require_match(if_match, current, what="plan")
+    approved_on = body.approved_on if body is not None else None
     return _plan_done(
         response,
-        await service.approve_plan(session, plan=plan, current=current, actor=caller.subject),
+        await service.approve_plan(
+            session, plan=plan, actor=caller.subject, approved_on=approved_on
+        ),
     )
 
 
@@ -166,7 +175,8 @@ async def close_plan(
     session: SessionDep,
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.plans.close"))],
-    if_match: IfMatch = None,
+    if_match: IfMatch,
+    body: PlanClosure | None = None,  # holds nothing: a field sent in it is refused, not lost
 ) -> PlanRead:
     plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
     require_match(if_match, current, what="plan")
@@ -272,7 +282,7 @@ async def reschedule_inspection(
     session: SessionDep,
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.inspections.reschedule"))],
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> InspectionRead:
     inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
     require_match(if_match, service.inspection_read(inspection), what="inspection")
@@ -295,7 +305,7 @@ async def cancel_inspection(
     session: SessionDep,
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.inspections.cancel"))],
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> InspectionRead:
     inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
     require_match(if_match, service.inspection_read(inspection), what="inspection")

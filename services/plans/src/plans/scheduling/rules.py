@@ -1,9 +1,10 @@
-"""Pure rules of scheduling: recurrence windows, years and who sees sealed inspections."""
+"""Pure rules of scheduling: recurrence windows, years, plan numbers and who sees what."""
 
 import calendar
 from datetime import datetime, timedelta
 
 from servicekit.access import PLANNERS, Role
+from servicekit.text import nfc
 from servicekit.times import VN_TZ
 
 # Who sees every inspection, sealed or not: the approvers and the inspectorate.
@@ -44,5 +45,13 @@ def occurrences(
 
 
 def in_year(moment: datetime, year: int) -> bool:
-    """Tell whether `moment` falls in `year` in Vietnam."""
+    """Tell whether `moment` falls in `year` in Vietnam (+07:00)."""
     return moment.astimezone(VN_TZ).year == year
+
+
+def number_key(issuer: str, number: str) -> str:
+    """Return what makes a plan number unique in a year: issuer and number, case and spaces aside.
+
+    Diacritics count: in Vietnamese they tell words apart. Neither text holds a line break.
+    """
+    return "\n".join(" ".join(nfc(text.casefold()).split()) for text in (issuer, number))

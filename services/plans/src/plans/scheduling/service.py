@@ -15,13 +15,17 @@ from contracts.plans import (
     InspectionRescheduled,
     InspectionScheduled,
     InspectionStarted,
+    LegalDocument,
     PlanApproved,
     PlanClosed,
+    PlanSigner,
+    document_day,
 )
 from contracts.visits import VisitStarted
 from plans.errors import (
     InspectionNotFound,
     InvalidTransition,
+    PlanNotApprovable,
     PlanNotFound,
     PlanNumberTaken,
 )
@@ -37,16 +41,18 @@ from plans.scheduling.schemas import (
     Reschedule,
 )
 from plans.teams.service import covers, team_subjects, teams_of
-from plans.units.service import unit_scope, units_within
+from plans.units.service import unit_scope, units_of_categories, units_within
 from servicekit.access import PLANNERS, Identity, Role
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
-from servicekit.times import utcnow
+from servicekit.times import VN_TZ, to_vn, utcnow
 
 log = logging.getLogger(__name__)
 PLAN_SORTABLE = {"number": Plan.number, "year": Plan.year, "created_at": Plan.created_at}
 INSPECTION_SORTABLE = {"window_start": Inspection.window_start, "created_at": Inspection.created_at}
 CLOSING_REASON = "Kế hoạch đã kết thúc"
+# Plan fields a PATCH may clear with null.
+NULLABLE = frozenset({"objectives", "issuer_unit_id", "issued_on", "signer", "scope_unit_id"})
 
 
 async def _check_units(session: AsyncSession, unit_ids: list[uuid.UUID], field: str) -> None:
@@ -61,40 +67,90 @@ async def _check_units(session: AsyncSession, unit_ids: list[uuid.UUID], field: 
 
 async def _targets(
     session: AsyncSession, plan_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[uuid.UUID]]:
+) -> dict[uuid.UUID, list[PlanTarget]]:
     rows = await session.scalars(
         select(PlanTarget)
         .where(col(PlanTarget.plan_id).in_(plan_ids))
         .order_by(col(PlanTarget.plan_id), col(PlanTarget.rank))
     )
-    targets: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    targets: dict[uuid.UUID, list[PlanTarget]] = defaultdict(list)
     for row in rows:
-        targets[row.plan_id].append(row.unit_id)
+        targets[row.plan_id].append(row)
     return targets
 
 
-def _plan_read(plan: Plan, targets: list[uuid.UUID]) -> PlanRead:
-    return PlanRead.model_validate({**plan.model_dump(), "target_unit_ids": targets})
+def _signer(plan: Plan) -> PlanSigner | None:
+    if plan.signer_position is None:
+        return None
+    return PlanSigner(position=plan.signer_position, full_name=plan.signer_name)
 
 
-def _set_targets(session: AsyncSession, plan_id: uuid.UUID, unit_ids: list[uuid.UUID]) -> None:
-    session.add_all(
+def _plan_read(
+    plan: Plan, targets: list[PlanTarget], scope: set[uuid.UUID] | None = None
+) -> PlanRead:
+    """Return the plan as a caller sees it who sees the units in `scope` (None: every unit)."""
+    named = [t.unit_id for t in targets if t.category is None]
+    # A draft's categories are not resolved yet; an approved plan's targets are all its rows.
+    resolved = [t.unit_id for t in targets] if plan.status != "draft" else []
+    return PlanRead.model_validate(
+        {
+            **plan.model_dump(),
+            "signer": _signer(plan),
+            "target_unit_ids": _shown_targets(named, scope),
+            "resolved_target_unit_ids": _shown_targets(resolved, scope),
+        }
+    )
+
+
+def _set_targets(
+    session: AsyncSession, plan_id: uuid.UUID, unit_ids: list[uuid.UUID]
+) -> list[PlanTarget]:
+    rows = [
         PlanTarget(plan_id=plan_id, unit_id=unit_id, rank=rank)
         for rank, unit_id in enumerate(dict.fromkeys(unit_ids))
-    )
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+    """Return plan fields as the table holds them: the signer in two columns, categories once."""
+    columns = dict(fields)
+    if "signer" in columns:
+        signer = columns.pop("signer")
+        columns["signer_position"] = signer["position"] if signer else None
+        columns["signer_name"] = signer["full_name"] if signer else None
+    if "target_categories" in columns:
+        columns["target_categories"] = list(dict.fromkeys(columns["target_categories"]))
+    return columns
 
 
 async def _check_plan_fields(
     session: AsyncSession, fields: dict[str, Any], plan_id: uuid.UUID | None
 ) -> None:
+    if not fields.get("target_unit_ids") and not fields.get("target_categories"):
+        # An empty list would otherwise read as "every unit in the country".
+        raise Invalid.field(
+            ["body", "target_unit_ids"],
+            "A plan names what it covers: units (target_unit_ids), categories"
+            " (target_categories) or both.",
+        )
     if fields.get("issuer_unit_id") is not None:
         await _check_units(session, [fields["issuer_unit_id"]], "issuer_unit_id")
+    if fields.get("scope_unit_id") is not None:
+        await _check_units(session, [fields["scope_unit_id"]], "scope_unit_id")
     if fields.get("target_unit_ids"):
         await _check_units(session, fields["target_unit_ids"], "target_unit_ids")
+    issued_on = fields.get("issued_on")
+    for index, document in enumerate(fields.get("legal_basis") or []):
+        if issued_on is not None and document_day(document["issued_on"]) > issued_on:
+            raise Invalid.field(
+                ["body", "legal_basis", index, "issued_on"],
+                f"The plan, issued on {issued_on}, cannot rest on a document issued after it.",
+            )
     taken = await session.scalar(
         select(Plan.id).where(
-            col(Plan.issuer) == fields["issuer"],
-            col(Plan.number) == fields["number"],
+            col(Plan.number_key) == rules.number_key(fields["issuer"], fields["number"]),
             col(Plan.year) == fields["year"],
             col(Plan.id) != plan_id if plan_id else true(),
         )
@@ -109,15 +165,15 @@ async def create_plan(session: AsyncSession, *, data: PlanCreate, actor: str) ->
     """Draft a plan."""
     await _check_plan_fields(session, data.model_dump(), None)
     plan = Plan(
-        **data.model_dump(exclude={"target_unit_ids"}),
+        **_columns(data.model_dump(exclude={"target_unit_ids"})),
+        number_key=rules.number_key(data.issuer, data.number),
         status="draft",
         created_by=actor,
         created_at=utcnow(),
     )
     session.add(plan)
     await session.flush()
-    _set_targets(session, plan.id, data.target_unit_ids)
-    return _plan_read(plan, list(dict.fromkeys(data.target_unit_ids)))
+    return _plan_read(plan, _set_targets(session, plan.id, data.target_unit_ids))
 
 
 def _sees_drafts(caller: Identity) -> bool:
@@ -133,7 +189,7 @@ async def get_plan(
         raise PlanNotFound(f"No plan has id {plan_id}.")
     targets = (await _targets(session, [plan.id]))[plan.id]
     scope = await _caller_scope(session, caller)
-    return plan, _plan_read(plan, _shown_targets(targets, scope))
+    return plan, _plan_read(plan, targets, scope)
 
 
 async def _caller_scope(session: AsyncSession, caller: Identity) -> set[uuid.UUID] | None:
@@ -155,19 +211,20 @@ async def update_plan(
     changes = {
         k: v
         for k, v in data.model_dump(exclude_unset=True).items()
-        if v is not None or k in ("objectives", "issuer_unit_id")
+        if v is not None or k in NULLABLE
     }
     await _check_plan_fields(session, {**current.model_dump(), **changes}, plan.id)
     targets = changes.pop("target_unit_ids", None)
-    for field, value in changes.items():
+    for field, value in _columns(changes).items():
         setattr(plan, field, value)
+    plan.number_key = rules.number_key(plan.issuer, plan.number)
     if targets is not None:
         await session.execute(delete(PlanTarget).where(col(PlanTarget.plan_id) == plan.id))
-        _set_targets(session, plan.id, targets)
+        rows = _set_targets(session, plan.id, targets)
+    else:
+        rows = (await _targets(session, [plan.id]))[plan.id]
     plan.updated_at = utcnow()
-    return _plan_read(
-        plan, list(dict.fromkeys(targets)) if targets is not None else current.target_unit_ids
-    )
+    return _plan_read(plan, rows)
 
 
 async def discard_plan(session: AsyncSession, *, plan: Plan) -> None:
@@ -180,14 +237,71 @@ async def discard_plan(session: AsyncSession, *, plan: Plan) -> None:
     await session.delete(plan)
 
 
+def _approval_time(plan: Plan, approved_on: date | None, now: datetime) -> datetime:
+    """Return when the plan was approved: now, or the past day or time the record gives."""
+    if approved_on is None:
+        return now
+    if isinstance(approved_on, datetime):
+        at, future = approved_on, approved_on > now
+    else:
+        # A day alone: the plan was approved that day, in Vietnam.
+        at = datetime(approved_on.year, approved_on.month, approved_on.day, tzinfo=VN_TZ)
+        future = approved_on > to_vn(now).date()
+    loc: list[str | int] = ["body", "approved_on"]
+    if future:
+        raise Invalid.field(loc, "A plan cannot be approved in the future.")
+    if plan.issued_on is not None and to_vn(at).date() < plan.issued_on:
+        raise Invalid.field(
+            loc, f"The plan was issued on {plan.issued_on}; it was not approved before."
+        )
+    return at
+
+
+async def _resolve_targets(session: AsyncSession, plan: Plan) -> list[PlanTarget]:
+    """Return the plan's targets: those it names, then its categories' units in its scope."""
+    rows = (await _targets(session, [plan.id]))[plan.id]
+    categories = plan.target_categories
+    if categories:
+        if plan.scope_unit_id is None:
+            raise PlanNotApprovable(
+                f"Plan {plan.number!r} lists target categories but no area they cover:"
+                " set scope_unit_id (the province, district or commune) first."
+            )
+        named = {row.unit_id for row in rows}
+        found = await units_of_categories(
+            session, scope_id=plan.scope_unit_id, categories=categories, year=plan.year
+        )
+        added = [
+            PlanTarget(plan_id=plan.id, unit_id=unit_id, rank=rank, category=category)
+            for rank, (unit_id, category) in enumerate(
+                ((u, c) for u, c in found if u not in named), start=len(rows)
+            )
+        ]
+        session.add_all(added)
+        rows = [*rows, *added]
+    if not rows:
+        raise PlanNotApprovable(
+            f"No unit of the plan's categories is valid in {plan.year} within its scope:"
+            " register them, or name the units the plan covers."
+        )
+    return rows
+
+
 async def approve_plan(
-    session: AsyncSession, *, plan: Plan, current: PlanRead, actor: str
+    session: AsyncSession,
+    *,
+    plan: Plan,
+    actor: str,
+    approved_on: date | None = None,
 ) -> PlanRead:
-    """Approve a draft plan and announce it."""
+    """Approve a draft plan, resolving its target categories, and announce it."""
     if plan.status != "draft":
         raise InvalidTransition(f"Plan {plan.number!r} is {plan.status}; only a draft is approved.")
-    plan.status, plan.approved_by, plan.approved_at = "approved", actor, utcnow()
-    plan.updated_at = plan.approved_at
+    now = utcnow()
+    approved_at = _approval_time(plan, approved_on, now)
+    rows = await _resolve_targets(session, plan)
+    plan.status, plan.approved_by, plan.approved_at = "approved", actor, approved_at
+    plan.updated_at = now
     publish(
         session,
         PlanApproved(
@@ -197,12 +311,18 @@ async def approve_plan(
             issuer=plan.issuer,
             year=plan.year,
             kind=plan.kind,
-            target_unit_ids=current.target_unit_ids,
+            target_unit_ids=[row.unit_id for row in rows if row.category is None],
             approved_by=actor,
-            approved_at=plan.approved_at,
+            approved_at=approved_at,
+            target_categories=plan.target_categories,
+            scope_unit_id=plan.scope_unit_id,
+            resolved_target_unit_ids=[row.unit_id for row in rows],
+            issued_on=plan.issued_on,
+            signer=_signer(plan),
+            legal_basis=[LegalDocument.model_validate(d) for d in plan.legal_basis],
         ),
     )
-    return _plan_read(plan, current.target_unit_ids)
+    return _plan_read(plan, rows)
 
 
 async def close_plan(
@@ -225,7 +345,7 @@ async def close_plan(
     publish(
         session, PlanClosed(plan_id=plan.id, number=plan.number, closed_by=actor, closed_at=now)
     )
-    return _plan_read(plan, current.target_unit_ids)
+    return _plan_read(plan, (await _targets(session, [plan.id]))[plan.id])
 
 
 async def list_plans(
@@ -262,7 +382,7 @@ async def list_plans(
         session, query, id_column=Plan.id, limit=limit, cursor=cursor, sort=order
     )
     targets = await _targets(session, [p.id for p in plans])
-    return [_plan_read(p, _shown_targets(targets[p.id], scope)) for p in plans], next_cursor
+    return [_plan_read(p, targets[p.id], scope) for p in plans], next_cursor
 
 
 def inspection_read(inspection: Inspection) -> InspectionRead:
@@ -287,31 +407,52 @@ def _history(
     ]
 
 
+def _outside(valid_from: date, valid_to: date | None, start: datetime, end: datetime) -> str | None:
+    """Name the end of a window that falls outside a validity period, if one does."""
+    for field, moment in (("window_start", start), ("window_end", end)):
+        if not covers(valid_from, valid_to, moment, moment):
+            return field
+    return None
+
+
 def _check_windows(
     plan: Plan,
     unit: Unit,
     team: Team,
     windows: list[tuple[datetime, datetime]],
     *,
-    locs: tuple[str, str, str],
+    unit_loc: str | None = None,
+    team_loc: str | None = None,
 ) -> None:
     """Refuse windows outside the plan's year, the unit's existence or the team's validity.
 
-    `locs` names the body fields to blame for each: year, unit, team.
+    The error names the end of the window that falls outside, or `recurrence` when a later
+    occurrence does; `unit_loc` and `team_loc` name the field to blame instead when the unit
+    or the team does not fit (a new inspection chooses them).
     """
-    year_loc, unit_loc, team_loc = locs
-    if not all(rules.in_year(s, plan.year) and rules.in_year(e, plan.year) for s, e in windows):
+    (start, end), later = windows[0], windows[1:]
+    ends = (("window_start", start), ("window_end", end))
+    year_loc = next((f for f, m in ends if not rules.in_year(m, plan.year)), None)
+    if year_loc is None and not all(
+        rules.in_year(s, plan.year) and rules.in_year(e, plan.year) for s, e in later
+    ):
+        year_loc = "recurrence"
+    if year_loc is not None:
         raise Invalid.field(
             ["body", year_loc], f"Every inspection of this plan falls within {plan.year}."
         )
     first, last = windows[0][0], windows[-1][1]
-    if not covers(unit.valid_from or date.min, unit.valid_to, first, last):
+    unit_end = _outside(unit.valid_from or date.min, unit.valid_to, first, last)
+    if unit_end is not None:
         raise Invalid.field(
-            ["body", unit_loc],
+            ["body", unit_loc or unit_end],
             f"The unit exists from {unit.valid_from or '…'} to {unit.valid_to or '…'} only.",
         )
-    if not covers(team.valid_from, team.valid_to, first, last):
-        raise Invalid.field(["body", team_loc], "The team is not valid for the whole window.")
+    team_end = _outside(team.valid_from, team.valid_to, first, last)
+    if team_end is not None:
+        raise Invalid.field(
+            ["body", team_loc or team_end], "The team is not valid for the whole window."
+        )
 
 
 async def _check_schedule(
@@ -332,8 +473,9 @@ async def _check_schedule(
     unit = await session.get(Unit, data.target_unit_id)
     if unit is None:
         raise Invalid.field(["body", "target_unit_id"], "No unit has this id.")
-    targets = (await _targets(session, [plan.id]))[plan.id]
-    if targets and unit.id not in await units_within(session, targets):
+    # An approved plan's targets are settled: those it named and those its categories found.
+    targets = [row.unit_id for row in (await _targets(session, [plan.id]))[plan.id]]
+    if unit.id not in await units_within(session, targets):
         raise Invalid.field(
             ["body", "target_unit_id"], "The plan does not cover this unit or any unit above it."
         )
@@ -347,8 +489,7 @@ async def _check_schedule(
         recurrence.frequency if recurrence else None,
         recurrence.count if recurrence else 1,
     )
-    year_loc = "recurrence" if recurrence else "window_end"
-    _check_windows(plan, unit, team, windows, locs=(year_loc, "target_unit_id", "team_id"))
+    _check_windows(plan, unit, team, windows, unit_loc="target_unit_id", team_loc="team_id")
     checklist = await session.get(Checklist, data.checklist_id)
     if checklist is None:
         raise Invalid.field(["body", "checklist_id"], "No checklist has this id.")
@@ -459,7 +600,7 @@ async def reschedule(
     unit = await session.get_one(Unit, inspection.target_unit_id)
     team = await session.get_one(Team, inspection.team_id)
     window = [(data.window_start, data.window_end)]
-    _check_windows(plan, unit, team, window, locs=("window_end", "window_end", "window_end"))
+    _check_windows(plan, unit, team, window)
     now = utcnow()
     inspection.window_start, inspection.window_end, inspection.updated_at = (
         data.window_start,

@@ -1,10 +1,9 @@
 """HTTP routes for inspection teams."""
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from plans.teams import service
 from plans.teams.schemas import TeamCreate, TeamRead, TeamUpdate
@@ -12,8 +11,10 @@ from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import etag_of, require_match
+from servicekit.etag import IfMatch, etag_of, require_match
 from servicekit.pagination import Cursor, Limit, Page
+from servicekit.text import Subject
+from servicekit.times import Day
 
 router = APIRouter(prefix="/api/v1/plans/teams", tags=["plans: teams"])
 
@@ -74,7 +75,7 @@ async def update_team(
     session: SessionDep,
     response: Response,
     _: Annotated[Identity, Depends(allow("plans.teams.update"))],
-    if_match: Annotated[str | None, Header(description="ETag of the version you edited")] = None,
+    if_match: IfMatch,
 ) -> TeamRead:
     team, current = await service.get_team(session, team_id=team_id)
     require_match(if_match, current, what="team")
@@ -94,10 +95,8 @@ async def list_teams(
     _: Annotated[Identity, Depends(allow("plans.teams.list"))],
     limit: Limit = 50,
     cursor: Cursor = None,
-    active_on: Annotated[date | None, Query(description="Đoàn còn hiệu lực vào ngày này")] = None,
-    member: Annotated[
-        str | None, Query(max_length=255, description="Đoàn có người này (subject)")
-    ] = None,
+    active_on: Annotated[Day | None, Query(description="Đoàn còn hiệu lực vào ngày này")] = None,
+    member: Annotated[Subject | None, Query(description="Đoàn có người này (subject)")] = None,
     sort: Annotated[
         Literal["name", "-name", "created_at", "-created_at"] | None,
         Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),

@@ -1,15 +1,16 @@
 """Request and response bodies for inspection teams."""
 
 import uuid
-from datetime import date
+from collections.abc import Sequence
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from contracts.plans import TeamMember
-from servicekit.text import NfcText
-from servicekit.times import VnDatetime
-from servicekit.updates import refuse_null
+from servicekit.text import Code, Name
+from servicekit.times import RECORD_YEARS, Day, VnDatetime
+from servicekit.updates import NonNullable
 
 EXAMPLE: JsonDict = {
     "name": "Đoàn kiểm tra công vụ số 1",
@@ -30,28 +31,39 @@ EXAMPLE: JsonDict = {
 }
 
 
+# A team's decision and validity are records: they may go back to 1945.
+TeamDate = Annotated[Day, RECORD_YEARS]
+MEMBERS = "Thành viên; đúng một trưởng đoàn (leader)."
+
+
+class TeamMemberInput(TeamMember):
+    """A member as a request body gives them: a field the API does not know is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class TeamBase(BaseModel):
     """Fields a client gives for a team."""
 
-    name: NfcText = Field(min_length=1, max_length=255, description="Tên đoàn kiểm tra")
-    decision_number: NfcText = Field(
+    name: Name = Field(min_length=1, max_length=255, description="Tên đoàn kiểm tra")
+    decision_number: Code = Field(
         min_length=1, max_length=100, description="Số quyết định thành lập đoàn"
     )
-    decision_date: date = Field(description="Ngày ký quyết định")
-    decision_issuer: NfcText = Field(
+    decision_date: TeamDate = Field(description="Ngày ký quyết định")
+    decision_issuer: Name = Field(
         min_length=1, max_length=255, description="Cơ quan ban hành quyết định"
     )
-    members: list[TeamMember] = Field(
-        min_length=1, max_length=50, description="Thành viên; đúng một trưởng đoàn (leader)."
-    )
-    valid_from: date = Field(description="Đoàn hoạt động từ ngày")
-    valid_to: date | None = Field(default=None, description="Đến ngày (bỏ trống: chưa hết hạn)")
+    members: Sequence[TeamMember] = Field(min_length=1, max_length=50, description=MEMBERS)
+    valid_from: TeamDate = Field(description="Đoàn hoạt động từ ngày")
+    valid_to: TeamDate | None = Field(default=None, description="Đến ngày (bỏ trống: chưa hết hạn)")
 
 
 class TeamCreate(TeamBase):
     """Body of POST /api/v1/plans/teams."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+
+    members: list[TeamMemberInput] = Field(min_length=1, max_length=50, description=MEMBERS)
 
 
 class TeamUpdate(BaseModel):
@@ -61,12 +73,10 @@ class TeamUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"valid_to": "2021-06-30"}]}
     )
 
-    name: NfcText | None = Field(default=None, min_length=1, max_length=255)
-    members: list[TeamMember] | None = Field(default=None, min_length=1, max_length=50)
-    valid_from: date | None = None
-    valid_to: date | None = None
-
-    _not_null = refuse_null("name", "members", "valid_from")
+    name: NonNullable[Name] = Field(default=None, min_length=1, max_length=255)
+    members: NonNullable[list[TeamMemberInput]] = Field(default=None, min_length=1, max_length=50)
+    valid_from: NonNullable[TeamDate] = None
+    valid_to: TeamDate | None = None
 
 
 class TeamRead(TeamBase):

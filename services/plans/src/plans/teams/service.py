@@ -2,6 +2,7 @@
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from servicekit.pagination import SortOrder, page_by_id
 from servicekit.times import to_vn, utcnow
 
 
-def check_members(members: list[TeamMember]) -> None:
+def check_members(members: Sequence[TeamMember]) -> None:
     """Refuse a member list without exactly one leader or with a person listed twice."""
     leaders = [m for m in members if m.role == "leader"]
     if len(leaders) != 1:
@@ -31,13 +32,17 @@ def check_members(members: list[TeamMember]) -> None:
         seen.add(member.subject)
 
 
-def check_validity(valid_from: date, valid_to: date | None) -> None:
-    """Refuse a validity period that ends before it starts."""
+def check_validity(
+    valid_from: date, valid_to: date | None, *, given: Collection[str] = ("valid_to",)
+) -> None:
+    """Refuse a validity period that ends before it starts, blaming the date the body gave."""
     if valid_to is not None and valid_to < valid_from:
-        raise Invalid.field(["body", "valid_to"], "valid_to is before valid_from.")
+        if "valid_to" in given:
+            raise Invalid.field(["body", "valid_to"], "valid_to is before valid_from.")
+        raise Invalid.field(["body", "valid_from"], f"The team's validity ends on {valid_to}.")
 
 
-def _memberships(team_id: uuid.UUID, members: list[TeamMember]) -> list[TeamMembership]:
+def _memberships(team_id: uuid.UUID, members: Sequence[TeamMember]) -> list[TeamMembership]:
     return [
         TeamMembership(team_id=team_id, rank=rank, **member.model_dump())
         for rank, member in enumerate(members)
@@ -65,7 +70,7 @@ async def _members(
     return members
 
 
-def _read(team: Team, members: list[TeamMember]) -> TeamRead:
+def _read(team: Team, members: Sequence[TeamMember]) -> TeamRead:
     return TeamRead.model_validate({**team.model_dump(), "members": members})
 
 
@@ -124,7 +129,7 @@ async def form_team(session: AsyncSession, *, data: TeamCreate) -> TeamRead:
             decision_number=team.decision_number,
             decision_date=team.decision_date,
             decision_issuer=team.decision_issuer,
-            members=data.members,
+            members=list(data.members),
             valid_from=team.valid_from,
             valid_to=team.valid_to,
             formed_at=team.created_at,
@@ -146,11 +151,11 @@ async def update_team(
 ) -> TeamRead:
     """Change a team's name, members or validity and announce it."""
     changes = data.model_dump(exclude_unset=True, exclude={"members"})
-    members = data.members if data.members is not None else current.members
+    members: Sequence[TeamMember] = data.members if data.members is not None else current.members
     check_members(members)
     valid_from = changes.get("valid_from", team.valid_from)
     valid_to = changes.get("valid_to", team.valid_to)
-    check_validity(valid_from, valid_to)
+    check_validity(valid_from, valid_to, given=changes.keys())
     await _check_scheduled_fit(session, team.id, valid_from, valid_to)
     for field, value in changes.items():
         setattr(team, field, value)
@@ -163,7 +168,7 @@ async def update_team(
         TeamChanged(
             team_id=team.id,
             name=team.name,
-            members=members,
+            members=list(members),
             valid_from=team.valid_from,
             valid_to=team.valid_to,
             changed_at=team.updated_at,

@@ -3,17 +3,18 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from contracts.plans import UnitLevel
+from contracts.plans import UnitKind, UnitLevel
 from plans.units import service
 from plans.units.schemas import Staffing, StaffingRead, UnitCreate, UnitRead, UnitUpdate
 from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import etag_of, require_match
+from servicekit.etag import IfMatch, etag_of, require_match
 from servicekit.pagination import Cursor, Limit, Page
+from servicekit.text import Code, Name
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans: units"])
 SEARCH = "Tìm theo tên, không phân biệt dấu và hoa thường: `ha long` tìm thấy `Hạ Long`."
@@ -68,10 +69,13 @@ async def get_unit(
     "/units/{unit_id}",
     summary="Change a unit",
     description=(
-        "Đổi tên, chuyển đơn vị cấp trên, đóng (valid_to) hoặc sáp nhập (successor_id)."
-        " Cần If-Match với ETag vừa đọc, để không ghi đè thay đổi của người khác."
+        "Đổi tên, chuyển đơn vị cấp trên, đóng (valid_to), sáp nhập (successor_id) hoặc chia"
+        " tách (successor_ids: các đơn vị kế thừa). Chỉ đơn vị đã đóng mới có đơn vị kế thừa;"
+        " đơn vị không đóng được (409) khi còn đơn vị trực thuộc có hiệu lực sau ngày đóng, hoặc"
+        " còn cuộc kiểm tra đã lên lịch sau ngày đó. Cần If-Match với ETag vừa đọc, để không"
+        " ghi đè thay đổi của người khác."
     ),
-    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def update_unit(
     unit_id: uuid.UUID,
@@ -79,7 +83,7 @@ async def update_unit(
     session: SessionDep,
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.units.update"))],
-    if_match: Annotated[str | None, Header(description="ETag of the version you edited")] = None,
+    if_match: IfMatch,
 ) -> UnitRead:
     unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
     require_match(if_match, UnitRead.model_validate(unit, from_attributes=True), what="unit")
@@ -143,7 +147,8 @@ async def list_sub_units(
     limit: Limit = 50,
     cursor: Cursor = None,
     level: Annotated[UnitLevel | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=100, description=SEARCH)] = None,
+    kind: Annotated[UnitKind | None, Query()] = None,
+    q: Annotated[Name | None, Query(max_length=100, description=SEARCH)] = None,
     sort: SortParam = None,
 ) -> Page[UnitRead]:
     await service.get_unit(session, unit_id=unit_id, caller=caller)
@@ -152,6 +157,7 @@ async def list_sub_units(
         limit=limit,
         cursor=cursor,
         level=level,
+        kind=kind,
         q=q,
         within=unit_id,
         sort=sort,
@@ -166,7 +172,7 @@ async def list_sub_units(
 @router.get(
     "/units",
     summary="List units",
-    description="Danh sách đơn vị, lọc theo cấp, đơn vị cấp trên hoặc mã.",
+    description="Danh sách đơn vị, lọc theo cấp, loại, đơn vị cấp trên hoặc mã.",
     responses=problem_responses(401, 403, 422),
 )
 async def list_units(
@@ -175,9 +181,10 @@ async def list_units(
     limit: Limit = 50,
     cursor: Cursor = None,
     level: Annotated[UnitLevel | None, Query()] = None,
+    kind: Annotated[UnitKind | None, Query()] = None,
     parent_id: Annotated[uuid.UUID | None, Query()] = None,
-    code: Annotated[str | None, Query(max_length=50)] = None,
-    q: Annotated[str | None, Query(max_length=100, description=SEARCH)] = None,
+    code: Annotated[Code | None, Query(max_length=50)] = None,
+    q: Annotated[Name | None, Query(max_length=100, description=SEARCH)] = None,
     sort: SortParam = None,
 ) -> Page[UnitRead]:
     units, next_cursor = await service.list_units(
@@ -185,6 +192,7 @@ async def list_units(
         limit=limit,
         cursor=cursor,
         level=level,
+        kind=kind,
         parent_id=parent_id,
         code=code,
         q=q,

@@ -1,15 +1,26 @@
 """Domain logic of the plans service: the unit registry."""
 
 import uuid
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, false, select, true
 
 from contracts import StaffingRecorded, UnitChanged, UnitRegistered
-from plans.errors import StaffingNotRecorded, UnitCodeTaken, UnitNotFound
+from plans.errors import (
+    StaffingNotRecorded,
+    SubUnitsOutside,
+    UnitCodeTaken,
+    UnitNotFound,
+    UnitStillScheduled,
+)
 from plans.events import publish
-from plans.models import Unit, UnitStaffing
+from plans.models import Inspection, Unit, UnitStaffing
+from plans.teams.service import covers
+from plans.units import rules
 from plans.units.schemas import Staffing, StaffingRead, UnitCreate, UnitUpdate
 from servicekit.access import Identity
 from servicekit.errors import Invalid
@@ -32,6 +43,7 @@ def registered_event(unit: Unit) -> UnitRegistered:
         valid_from=unit.valid_from,
         valid_to=unit.valid_to,
         registered_at=unit.created_at,
+        successor_ids=unit.successors,
     )
 
 
@@ -48,54 +60,209 @@ def changed_event(unit: Unit) -> UnitChanged:
         valid_from=unit.valid_from,
         valid_to=unit.valid_to,
         changed_at=unit.updated_at or utcnow(),
+        successor_ids=unit.successors,
     )
 
 
-async def _check_links(session: AsyncSession, unit_id: uuid.UUID | None, data: Any) -> None:
-    for field in ("parent_id", "successor_id"):
-        target = getattr(data, field, None)
-        if target is None:
-            continue
-        if target == unit_id:
-            raise Invalid.field(["body", field], "A unit cannot point at itself.")
-        if await session.get(Unit, target) is None:
-            raise Invalid.field(["body", field], "No unit has this id.")
+@dataclass(frozen=True)
+class Entry:
+    """A unit's registry entry as it will be once a registration or a change applies."""
+
+    level: str
+    kind: str | None
+    parent_id: uuid.UUID | None
+    successors: list[uuid.UUID]
+    valid_from: date | None
+    valid_to: date | None
+
+
+async def _check_parent(
+    session: AsyncSession, unit_id: uuid.UUID | None, entry: Entry, given: set[str]
+) -> None:
+    """Refuse a parent that is missing, beneath the unit, of a lower level or valid for less."""
+    if entry.parent_id is None:
+        return
+    loc: list[str | int] = ["body", "parent_id"]
+    if entry.parent_id == unit_id:
+        raise Invalid.field(loc, "A unit cannot point at itself.")
+    parent = await session.get(Unit, entry.parent_id)
+    if parent is None:
+        raise Invalid.field(loc, "No unit has this id.")
+    if "parent_id" in given:
+        if unit_id is not None and parent.id in await _descendants(session, unit_id):
+            raise Invalid.field(loc, "A unit cannot move beneath itself.")
+        if not rules.parent_fits(entry.level, parent.level):
+            allowed = ", ".join(sorted(rules.PARENT_LEVELS[entry.level])) or "no unit"
+            raise Invalid.field(
+                loc,
+                f"A unit of level {entry.level} sits beneath: {allowed}; not beneath a unit"
+                f" of level {parent.level}.",
+            )
+    starts, ends = rules.within(
+        entry.valid_from, entry.valid_to, parent.valid_from, parent.valid_to
+    )
+    if not (starts and ends):
+        field = "parent_id" if "parent_id" in given else "valid_to" if starts else "valid_from"
+        raise Invalid.field(
+            ["body", field],
+            f"The parent unit is valid from {rules.period(parent.valid_from, parent.valid_to)}"
+            " only: a unit beneath it is valid within that time.",
+        )
+
+
+async def _later_successors(session: AsyncSession, start: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Return `start` and every unit that succeeded them, directly or through others."""
+    seen: set[uuid.UUID] = set()
+    frontier = set(start)
+    while frontier:
+        seen |= frontier
+        rows = await session.scalars(select(Unit.successor_ids).where(col(Unit.id).in_(frontier)))
+        frontier = {uuid.UUID(s) for ids in rows for s in ids} - seen
+    return seen
+
+
+async def _check_successors(
+    session: AsyncSession, unit_id: uuid.UUID | None, entry: Entry, given: set[str]
+) -> None:
+    """Refuse successors of an open unit, unknown ones, and any that lead back to the unit."""
+    named = given & {"successor_id", "successor_ids"}
+    if not entry.successors or not (named or "valid_to" in given):
+        return
+    field = "successor_id" if "successor_id" in given else "successor_ids"
+
+    def loc(index: int) -> list[str | int]:
+        return ["body", field] if field == "successor_id" else ["body", field, index]
+
+    if entry.valid_to is None:
+        if not named:
+            raise Invalid.field(
+                ["body", "valid_to"],
+                "A unit with successors is closed; give successor_ids [] to reopen it.",
+            )
+        raise Invalid.field(["body", field], "Only a closed unit (valid_to) has successors.")
+    if not named:
+        return
+    known = set(await session.scalars(select(Unit.id).where(col(Unit.id).in_(entry.successors))))
+    for index, successor in enumerate(entry.successors):
+        if successor == unit_id:
+            raise Invalid.field(loc(index), "A unit cannot succeed itself.")
+        if successor not in known:
+            raise Invalid.field(loc(index), "No unit has this id.")
+    if unit_id is None or unit_id not in await _later_successors(session, entry.successors):
+        return
+    for index, successor in enumerate(entry.successors):
+        if unit_id in await _later_successors(session, [successor]):
+            raise Invalid.field(
+                loc(index),
+                "This unit already took over from the unit being changed, directly or through"
+                " others: successors cannot go round in a circle.",
+            )
+
+
+async def _check_entry(
+    session: AsyncSession, unit_id: uuid.UUID | None, entry: Entry, given: set[str]
+) -> None:
+    """Refuse an entry the registry would contradict; `given` names the fields sent."""
     if (
-        data.valid_to is not None
-        and data.valid_from is not None
-        and data.valid_to < data.valid_from
+        entry.valid_to is not None
+        and entry.valid_from is not None
+        and entry.valid_to < entry.valid_from
     ):
-        raise Invalid.field(["body", "valid_to"], "valid_to is before valid_from.")
+        if "valid_to" in given:
+            raise Invalid.field(["body", "valid_to"], "valid_to is before valid_from.")
+        raise Invalid.field(["body", "valid_from"], f"The unit ceased on {entry.valid_to}.")
+    if "kind" in given and not rules.kind_fits(entry.level, entry.kind):
+        kinds = ", ".join(sorted(rules.KINDS_AT_LEVEL[entry.level]))
+        raise Invalid.field(
+            ["body", "kind"], f"A unit of level {entry.level} is of kind {kinds}; not {entry.kind}."
+        )
+    if given & {"parent_id", "valid_from", "valid_to"}:
+        await _check_parent(session, unit_id, entry, given)
+    await _check_successors(session, unit_id, entry, given)
+
+
+async def _check_fit(session: AsyncSession, unit: Unit, entry: Entry) -> None:
+    """Refuse new dates that would leave sub-units or scheduled inspections outside them."""
+    children = await session.scalars(select(Unit).where(col(Unit.parent_id) == unit.id))
+    outside = [
+        child.code
+        for child in children
+        if not all(rules.within(child.valid_from, child.valid_to, entry.valid_from, entry.valid_to))
+    ]
+    period = rules.period(entry.valid_from, entry.valid_to)
+    if outside:
+        raise SubUnitsOutside(
+            f"{len(outside)} unit(s) beneath this one would be valid outside {period}"
+            f" ({', '.join(sorted(outside)[:20])}): change their dates first."
+        )
+    scheduled = await session.scalars(
+        select(Inspection)
+        .where(col(Inspection.target_unit_id) == unit.id, col(Inspection.status) == "scheduled")
+        .order_by(col(Inspection.window_start))
+    )
+    late = [
+        str(i.id)
+        for i in scheduled
+        if not covers(entry.valid_from or date.min, entry.valid_to, i.window_start, i.window_end)
+    ]
+    if late:
+        raise UnitStillScheduled(
+            f"Inspection(s) {', '.join(late)} of this unit stay scheduled outside {period}:"
+            " reschedule or cancel them first."
+        )
 
 
 async def register_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
     """Add a unit to the registry and announce it."""
     if await session.scalar(select(Unit.id).where(col(Unit.code) == data.code)) is not None:
         raise UnitCodeTaken(f"A unit with code {data.code!r} is already registered.")
-    await _check_links(session, None, data)
-    unit = Unit(**data.model_dump(), name_search=fold(data.name), created_at=utcnow())
+    successors = list(dict.fromkeys(data.successor_ids))
+    entry = Entry(data.level, data.kind, data.parent_id, successors, data.valid_from, data.valid_to)
+    # Everything about a new unit is checked, whether the body gave it or not.
+    await _check_entry(session, None, entry, set(UnitCreate.model_fields))
+    unit = Unit(
+        **data.model_dump(exclude={"successor_ids"}),
+        successor_ids=[str(s) for s in successors],
+        name_search=fold(data.name),
+        created_at=utcnow(),
+    )
     session.add(unit)
     publish(session, registered_event(unit))
     return unit
 
 
+def _successors_after(unit: Unit, changes: dict[str, Any]) -> list[uuid.UUID]:
+    """Return the successors a change leaves: `successor_id` names one (null: none)."""
+    if "successor_id" in changes and "successor_ids" in changes:
+        raise Invalid.field(
+            ["body", "successor_ids"], "Give successor_id or successor_ids, not both."
+        )
+    if "successor_id" in changes:
+        successor = changes.pop("successor_id")
+        return [] if successor is None else [successor]
+    if "successor_ids" in changes:
+        return list(dict.fromkeys(changes.pop("successor_ids")))
+    return unit.successors
+
+
 async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) -> Unit:
-    """Change a unit's registry entry (rename, move, close, merge) and announce it."""
+    """Change a unit's registry entry (rename, move, close, merge, split) and announce it."""
     changes = data.model_dump(exclude_unset=True)
-    # Links as given, dates as they will be once the change applies.
-    after = UnitUpdate(
-        parent_id=changes.get("parent_id"),
-        successor_id=changes.get("successor_id"),
-        valid_from=changes.get("valid_from", unit.valid_from),
-        valid_to=changes.get("valid_to", unit.valid_to),
+    successors = _successors_after(unit, changes)
+    entry = Entry(
+        unit.level,
+        changes.get("kind", unit.kind),
+        changes.get("parent_id", unit.parent_id),
+        successors,
+        changes.get("valid_from", unit.valid_from),
+        changes.get("valid_to", unit.valid_to),
     )
-    await _check_links(session, unit.id, after)
-    if changes.get("parent_id") is not None and changes["parent_id"] in await _descendants(
-        session, unit.id
-    ):
-        raise Invalid.field(["body", "parent_id"], "A unit cannot move beneath itself.")
+    await _check_entry(session, unit.id, entry, set(data.model_fields_set))
+    if (entry.valid_from, entry.valid_to) != (unit.valid_from, unit.valid_to):
+        await _check_fit(session, unit, entry)
     for field, value in changes.items():
         setattr(unit, field, value)
+    unit.successor_ids = [str(s) for s in successors]
     if "name" in changes and changes["name"] is not None:
         unit.name_search = fold(unit.name)
     unit.updated_at = utcnow()
@@ -140,11 +307,16 @@ async def record_staffing(session: AsyncSession, *, unit: Unit, data: Staffing) 
     )
 
 
-async def _subtree(session: AsyncSession, root: Any) -> set[uuid.UUID]:
-    """Return the ids of the units matching `root` and of every unit beneath them."""
+def _subtree_ids(root: Any) -> Select[uuid.UUID]:
+    """Return a query for the ids of the units matching `root` and of every unit beneath them."""
     start = select(Unit.id).where(root).cte("subtree", recursive=True)
     tree = start.union(select(Unit.id).join(start, col(Unit.parent_id) == start.c.id))
-    return set((await session.scalars(select(tree.c.id))).all())
+    return select(tree.c.id)
+
+
+async def _subtree(session: AsyncSession, root: Any) -> set[uuid.UUID]:
+    """Return the ids of the units matching `root` and of every unit beneath them."""
+    return set((await session.scalars(_subtree_ids(root))).all())
 
 
 async def _descendants(session: AsyncSession, unit_id: uuid.UUID) -> set[uuid.UUID]:
@@ -163,13 +335,65 @@ async def unit_scope(session: AsyncSession, *, code: str | None) -> set[uuid.UUI
     return await _subtree(session, col(Unit.code) == code)
 
 
+def in_scope_of(caller: Identity) -> Any:
+    """Return the condition selecting the units the caller may see, for the same query."""
+    if not caller.unit_scoped:
+        return true()
+    if caller.unit_code is None:
+        return false()
+    return col(Unit.id).in_(_subtree_ids(col(Unit.code) == caller.unit_code))
+
+
+def _territory(unit: Unit, units: dict[uuid.UUID, Unit]) -> str | None:
+    """Return the level of the nearest province, district or commune above `unit` in `units`."""
+    at = units.get(unit.parent_id) if unit.parent_id else None
+    while at is not None and at.level not in rules.TERRITORIAL:
+        at = units.get(at.parent_id) if at.parent_id else None
+    return at.level if at is not None else None
+
+
+def _of_category(category: str, valid: list[Unit], units: dict[uuid.UUID, Unit]) -> list[Unit]:
+    if category in rules.CATEGORY_KINDS:
+        return [u for u in valid if u.kind == rules.CATEGORY_KINDS[category]]
+    if category == "provincial_departments":
+        return [u for u in valid if u.kind == "department" and _territory(u, units) == "province"]
+    level = rules.PEOPLES_COMMITTEES[category]
+    # A district or commune stands for its People's Committee, unless the registry holds
+    # the committee itself as a unit beneath it.
+    committees = {
+        u.parent_id: u
+        for u in valid
+        if u.kind == "peoples_committee"
+        and u.parent_id in units
+        and units[u.parent_id].level == level
+    }
+    return [committees.get(u.id, u) for u in valid if u.level == level]
+
+
+async def units_of_categories(
+    session: AsyncSession, *, scope_id: uuid.UUID, categories: list[str], year: int
+) -> list[tuple[uuid.UUID, str]]:
+    """Return the units of `categories` within `scope_id`'s subtree valid during `year`.
+
+    Ordered by category as listed, then by official code; a unit comes once, under the
+    first category it falls in.
+    """
+    tree = _subtree_ids(col(Unit.id) == scope_id)
+    units = {u.id: u for u in await session.scalars(select(Unit).where(col(Unit.id).in_(tree)))}
+    valid = [u for u in units.values() if rules.valid_during(u.valid_from, u.valid_to, year)]
+    found: dict[uuid.UUID, str] = {}
+    for category in categories:
+        for unit in sorted(_of_category(category, valid, units), key=lambda u: u.code):
+            found.setdefault(unit.id, category)
+    return list(found.items())
+
+
 async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Identity) -> Unit:
     """Return one unit the caller may see."""
-    unit = await session.get(Unit, unit_id)
+    # One query whether the unit is missing or outside the caller's scope: a unit role
+    # learns nothing outside its unit, not even from how long the 404 took.
+    unit = await session.scalar(select(Unit).where(col(Unit.id) == unit_id, in_scope_of(caller)))
     if unit is None:
-        raise UnitNotFound(f"No unit has id {unit_id}.")
-    if caller.unit_scoped and unit.id not in await unit_scope(session, code=caller.unit_code):
-        # Not found rather than forbidden: a unit role learns nothing outside its unit.
         raise UnitNotFound(f"No unit has id {unit_id}.")
     return unit
 
@@ -180,6 +404,7 @@ async def list_units(
     limit: int,
     cursor: str | None,
     level: str | None = None,
+    kind: str | None = None,
     parent_id: uuid.UUID | None = None,
     code: str | None = None,
     q: str | None = None,
@@ -188,13 +413,13 @@ async def list_units(
     caller: Identity,
 ) -> tuple[list[Unit], str | None]:
     """Return a page of the units the caller may see, and the cursor of the next page."""
-    query = select(Unit)
-    if caller.unit_scoped:
-        query = query.where(col(Unit.id).in_(await unit_scope(session, code=caller.unit_code)))
+    query = select(Unit).where(in_scope_of(caller))
     if within is not None:
         query = query.where(col(Unit.id).in_(await _descendants(session, within) - {within}))
     if level is not None:
         query = query.where(col(Unit.level) == level)
+    if kind is not None:
+        query = query.where(col(Unit.kind) == kind)
     if parent_id is not None:
         query = query.where(col(Unit.parent_id) == parent_id)
     if code is not None:
