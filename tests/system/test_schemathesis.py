@@ -32,7 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 # Every check, stateful runs included, takes a few minutes per caller: `make test` gives each
 # caller a time budget, `make fuzz` a longer one.
-FUZZ_SECONDS = int(os.environ.get("CONGVU_FUZZ_SECONDS", "45"))
+FUZZ_SECONDS = int(os.environ.get("CONGVU_FUZZ_SECONDS", "30"))
 
 
 @pytest.mark.timeout(FUZZ_SECONDS + 300)
