@@ -39,6 +39,15 @@ def listener(tmp_path: Path, name: str, port: int, delay: float) -> str:
     return f"exec {sys.executable} {script} {port} {delay} {tmp_path / 'stops.log'} {name}"
 
 
+def procfile_of(tmp_path: Path, broker_port: int, app: str) -> Path:
+    """Write a Procfile of a listening "broker" and the given app command."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(
+        f"broker: {listener(tmp_path, 'broker', broker_port, 0)} --port {broker_port}\napp: {app}\n"
+    )
+    return procfile
+
+
 def run_up(procfile: Path, *extra: str) -> "subprocess.Popen[str]":
     return subprocess.Popen(
         [sys.executable, "-m", "devstack.up", "-f", str(procfile), *extra],
@@ -85,10 +94,8 @@ def test_ctrl_c_stops_the_apps_first_then_the_broker_and_exits_zero(
     tmp_path: Path, ports: tuple[int, int]
 ) -> None:
     broker_port, app_port = ports
-    procfile = tmp_path / "Procfile"
-    procfile.write_text(
-        f"broker: {listener(tmp_path, 'broker', broker_port, 0)} --port {broker_port}\n"
-        f"app: {listener(tmp_path, 'app', app_port, 1.5)} --port {app_port}\n"
+    procfile = procfile_of(
+        tmp_path, broker_port, f"{listener(tmp_path, 'app', app_port, 1.5)} --port {app_port}"
     )
     up = run_up(procfile)
     wait_for_port(broker_port)
@@ -106,10 +113,8 @@ def test_a_process_that_ends_on_its_own_is_a_crash_even_with_exit_code_zero(
     tmp_path: Path, ports: tuple[int, int]
 ) -> None:
     broker_port, _ = ports
-    procfile = tmp_path / "Procfile"
-    procfile.write_text(
-        f"broker: {listener(tmp_path, 'broker', broker_port, 0)} --port {broker_port}\n"
-        f"app: {sys.executable} -c 'import time; time.sleep(0.5)'\n"
+    procfile = procfile_of(
+        tmp_path, broker_port, f"{sys.executable} -c 'import time; time.sleep(0.5)'"
     )
     up = run_up(procfile)
     out, _ = up.communicate(timeout=30)
@@ -124,10 +129,8 @@ def test_a_second_instance_says_so_and_fails_before_starting_anything(
     tmp_path: Path, ports: tuple[int, int]
 ) -> None:
     broker_port, app_port = ports
-    procfile = tmp_path / "Procfile"
-    procfile.write_text(
-        f"broker: {listener(tmp_path, 'broker', broker_port, 0)} --port {broker_port}\n"
-        f"app: {listener(tmp_path, 'app', app_port, 0)} --port {app_port}\n"
+    procfile = procfile_of(
+        tmp_path, broker_port, f"{listener(tmp_path, 'app', app_port, 0)} --port {app_port}"
     )
     first = run_up(procfile)
     try:
@@ -150,10 +153,8 @@ def test_killing_the_runner_leaves_no_process_behind(
     tmp_path: Path, ports: tuple[int, int]
 ) -> None:
     broker_port, app_port = ports
-    procfile = tmp_path / "Procfile"
-    procfile.write_text(
-        f"broker: {listener(tmp_path, 'broker', broker_port, 0)} --port {broker_port}\n"
-        f"app: {listener(tmp_path, 'app', app_port, 0)} --port {app_port}\n"
+    procfile = procfile_of(
+        tmp_path, broker_port, f"{listener(tmp_path, 'app', app_port, 0)} --port {app_port}"
     )
     up = run_up(procfile)
     wait_for_port(broker_port)

@@ -1,21 +1,12 @@
 """Rate-limit counters and replay markers, in memory and on a real Redis server."""
 
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 
 from gateway.stores import MemoryStore, RedisStore, Store
-
-
-def redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
+from tests.support.redis import needs_redis
 
 
 @pytest.fixture(
@@ -23,11 +14,7 @@ def redis_available() -> bool:
         "memory",
         pytest.param(
             "redis",
-            # CI sets CONGVU_REQUIRE_REDIS=1: a missing server is then a failure, not a skip.
-            marks=pytest.mark.skipif(
-                not redis_available() and os.environ.get("CONGVU_REQUIRE_REDIS") != "1",
-                reason="no Redis on 127.0.0.1:6379",
-            ),
+            marks=needs_redis,
         ),
     ]
 )

@@ -1,7 +1,5 @@
 """Identity tokens are single-use: a token captured in transit cannot be sent again."""
 
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 
@@ -26,24 +24,9 @@ from tests.support.apps import AppClient, build_app, serve
 from tests.support.directory import announce_unit
 from tests.support.factories import NO_BROKER, create_rating_body
 from tests.support.identity import PRIVATE_KEY, PUBLIC_PEM, caller
+from tests.support.redis import REDIS_URL, needs_redis
 
 RATINGS = "/api/v1/citizen-feedback/ratings"
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-# CI sets CONGVU_REQUIRE_REDIS=1: a missing server is then a failure, not a skip.
-needs_redis = pytest.mark.skipif(
-    not redis_available() and os.environ.get("CONGVU_REQUIRE_REDIS") != "1",
-    reason="no Redis on 127.0.0.1:6379",
-)
 
 
 @pytest.fixture
