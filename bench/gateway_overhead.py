@@ -1,16 +1,19 @@
 """Gateway overhead: the same read, direct to the plans service and through the gateway.
 
-`python bench/gateway_overhead.py [--requests 3000] [--concurrency 16]` starts `make up`
+`python bench/gateway_overhead.py [--requests 3000] [--concurrency 1 16]` starts `make up`
 in a fresh data directory (ports 8000-8004 and 9092 must be free), waits until the stack is
-idle (the consumers have caught up with the imported registry), registers one unit, then
-reads it N times each way, in alternating rounds, and prints p50/p99 latency and requests
-per second for both paths. The client runs on the same machine as the stack, so it takes
-CPU from the servers (it uses a lean asyncio client, bench/rawload.py, for that reason):
-compare the two paths, not the absolute numbers with other machines.
+idle (the consumers have caught up with the imported registry), then at each concurrency
+reads one of the imported units N times each way, in alternating rounds, and prints p50/p99
+latency and requests per second for both paths, the gateway's ratios to direct, and the CPU
+time the gateway and plans processes spent per request (from /proc). The client runs on
+the same machine as the stack, so it takes CPU from the servers (it uses a lean asyncio
+client, bench/rawload.py, for that reason): compare the two paths, not the absolute numbers
+with other machines.
 
 Through the gateway a request is authenticated (RS256 bearer token), authorised, rate
 limited (in memory), given a signed identity (Ed25519) and proxied; direct, it carries the
-identity token the gateway would have added and goes to the service alone.
+identity token the gateway would have added (a fresh one each request, as services accept
+a token once) and goes to the service alone.
 """
 
 import argparse
@@ -22,12 +25,13 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from rawload import load
-from stack import wait_settled
+from stack import cpu_ticks, descendants, wait_settled
 
 from devstack.token import mint_token
 from servicekit.access import (
@@ -43,10 +47,13 @@ GATEWAY = "http://127.0.0.1:8000"
 GATEWAY_PORT, PLANS_PORT = 8000, 8001
 
 
-def wait_ready() -> None:
+def wait_ready(process: subprocess.Popen[bytes]) -> None:
     """Poll the gateway's readiness until it answers 200."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        # Another stack on the same ports would answer too: its own must still be running.
+        if process.poll() is not None:
+            raise SystemExit("make up stopped: are ports 8000-8004 and 9092 free?")
         try:
             if httpx.get(f"{GATEWAY}/readyz", timeout=1).status_code == 200:
                 return
@@ -66,48 +73,109 @@ def report(name: str, latencies: list[float], seconds: float) -> None:
     )
 
 
-async def measure(keys: Path, requests: int, concurrency: int, rounds: int) -> None:
-    """Register a unit and read it both ways."""
-    admin = {"Authorization": f"Bearer {mint_token(Role.ADMIN, None, keys_dir=keys)}"}
-    async with httpx.AsyncClient(base_url=GATEWAY, headers=admin) as client:
-        unit = (
-            await client.post(
-                "/api/v1/plans/units",
-                json={"code": "BENCH-1", "name": "Phường Hạ Long", "level": "commune"},
-            )
-        ).json()
-    path = f"/api/v1/plans/units/{unit['id']}"
-    inspectorate = mint_token(Role.INSPECTORATE, None, keys_dir=keys)
-    identity_key = load_pem_private_key((keys / "identity-private.pem").read_bytes(), None)
-    caller = Identity(subject="bench", role=Role.INSPECTORATE)
-    # Valid for 60 s: minted again for every round.
+def server_pid(root: int, app: str) -> int:
+    """Return the process that serves `app` in the stack started as `root`."""
+    wanted = f"devstack.serve\0{app}\0".encode()
+    for pid in descendants(root):
+        try:
+            if wanted in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        except FileNotFoundError:
+            continue
+    raise SystemExit(f"no {app} process in the stack")
+
+
+async def compare(
+    path: str,
+    gateway_headers: dict[str, str],
+    direct_identity: Callable[[], dict[str, str]],
+    *,
+    servers: dict[str, int],
+    requests: int,
+    concurrency: int,
+    rounds: int,
+) -> None:
+    """Read `path` both ways at one concurrency, in alternating rounds, and print the ratios."""
     results: dict[str, tuple[list[float], float]] = {"direct": ([], 0.0), "gateway": ([], 0.0)}
-    through_gateway = {"Authorization": f"Bearer {inspectorate}"}
-    await load(port=GATEWAY_PORT, path=path, headers=through_gateway, requests=200, concurrency=4)
+    # CPU clock ticks each server spent on each path's requests.
+    ticks = {name: dict.fromkeys(servers, 0) for name in results}
     for _ in range(rounds):
-        identity = mint_identity_token(
-            caller,
-            private_key=identity_key,
-            service="plans",
-            binding=request_binding("GET", path.encode(), b""),
-        )
-        for name, port, headers in (
-            ("direct", PLANS_PORT, {IDENTITY_HEADER: identity}),
-            ("gateway", GATEWAY_PORT, through_gateway),
+        for name, port, headers, each in (
+            ("direct", PLANS_PORT, {}, direct_identity),
+            ("gateway", GATEWAY_PORT, gateway_headers, None),
         ):
+            before = {app: cpu_ticks([pid]) for app, pid in servers.items()}
             latencies, seconds = await load(
                 port=port,
                 path=path,
                 headers=headers,
                 requests=requests // rounds,
                 concurrency=concurrency,
+                each=each,
             )
+            for app, pid in servers.items():
+                ticks[name][app] += cpu_ticks([pid]) - before[app]
             results[name] = (results[name][0] + latencies, results[name][1] + seconds)
+    print(f"concurrency {concurrency}, {rounds} alternating rounds")
     for name, (latencies, seconds) in results.items():
         report(name, latencies, seconds)
     direct_p50 = statistics.median(results["direct"][0]) * 1000
     gateway_p50 = statistics.median(results["gateway"][0]) * 1000
-    print(f"gateway overhead at p50: {gateway_p50 - direct_p50:.2f} ms")
+    direct_rate = len(results["direct"][0]) / results["direct"][1]
+    gateway_rate = len(results["gateway"][0]) / results["gateway"][1]
+    print(
+        f"gateway/direct: p50 {gateway_p50 / direct_p50:.2f}x "
+        f"(+{gateway_p50 - direct_p50:.2f} ms), requests/s {gateway_rate / direct_rate:.2f}x"
+    )
+    ms_per_tick = 1000 / os.sysconf("SC_CLK_TCK")
+
+    def cpu_ms(name: str, app: str) -> float:
+        return ticks[name][app] * ms_per_tick / len(results[name][0])
+
+    print(
+        f"CPU per request: direct: plans {cpu_ms('direct', 'plans'):.2f} ms; through the"
+        f" gateway: gateway {cpu_ms('gateway', 'gateway'):.2f} ms,"
+        f" plans {cpu_ms('gateway', 'plans'):.2f} ms"
+    )
+
+
+async def measure(
+    keys: Path, servers: dict[str, int], requests: int, concurrencies: list[int], rounds: int
+) -> None:
+    """Read one unit of the imported registry both ways at each concurrency."""
+    # The Ministry's role reaches every unit, so the read does no scope work.
+    national = mint_token(Role.NATIONAL, None, keys_dir=keys)
+    through_gateway = {"Authorization": f"Bearer {national}"}
+    async with httpx.AsyncClient(base_url=GATEWAY, headers=through_gateway) as client:
+        listed = await client.get("/api/v1/plans/units", params={"limit": 1})
+        unit = listed.raise_for_status().json()["items"][0]
+    path = f"/api/v1/plans/units/{unit['id']}"
+    identity_key = load_pem_private_key((keys / "identity-private.pem").read_bytes(), None)
+    caller = Identity(subject="bench", role=Role.NATIONAL)
+    binding = request_binding("GET", path.encode(), b"")
+
+    def direct_identity() -> dict[str, str]:
+        # Services accept an identity token once: each direct request carries its own.
+        token = mint_identity_token(
+            caller, private_key=identity_key, service="plans", binding=binding
+        )
+        return {IDENTITY_HEADER: token}
+
+    for port, headers, each in (
+        (GATEWAY_PORT, through_gateway, None),
+        (PLANS_PORT, {}, direct_identity),
+    ):
+        await load(port=port, path=path, headers=headers, requests=200, concurrency=4, each=each)
+    for concurrency in concurrencies:
+        await compare(
+            path,
+            through_gateway,
+            direct_identity,
+            servers=servers,
+            requests=requests,
+            concurrency=concurrency,
+            rounds=rounds,
+        )
 
 
 def main() -> None:
@@ -116,13 +184,14 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1, 16], help="one run per value"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(f"concurrency {args.concurrency}, {args.rounds} alternating rounds")
     with tempfile.TemporaryDirectory() as var:
         process = subprocess.Popen(
             ["make", "up", f"VAR={var}"],
@@ -133,9 +202,11 @@ def main() -> None:
             start_new_session=True,
         )
         try:
-            wait_ready()
+            wait_ready(process)
             print(f"idle {wait_settled(process.pid):.0f} s after ready (event catch-up)")
-            asyncio.run(measure(Path(var) / "keys", args.requests, args.concurrency, args.rounds))
+            servers = {app: server_pid(process.pid, app) for app in ("gateway", "plans")}
+            keys = Path(var) / "keys"
+            asyncio.run(measure(keys, servers, args.requests, args.concurrency, args.rounds))
         finally:
             os.killpg(process.pid, signal.SIGINT)
             process.wait(60)

@@ -6,6 +6,7 @@ this client spends a fraction of that, leaving the CPU to the servers being meas
 
 import asyncio
 import time
+from collections.abc import Callable, Mapping
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
@@ -31,26 +32,30 @@ async def load(
     *,
     port: int,
     path: str,
-    headers: dict[str, str],
+    headers: Mapping[str, str],
     requests: int,
     concurrency: int,
     host: str = "127.0.0.1",
+    each: Callable[[], Mapping[str, str]] | None = None,
 ) -> tuple[list[float], float]:
     """GET `path` `requests` times over `concurrency` connections; return latencies, seconds."""
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
-        + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        + "\r\n"
-    ).encode()
-    remaining = requests
+
+    def head(extra: Mapping[str, str]) -> bytes:
+        return (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in {**headers, **extra}.items())
+            + "\r\n"
+        ).encode()
+
+    # Headers that differ per request (a single-use identity token) are made before the clock.
+    heads = [head(each()) for _ in range(requests)] if each else [head({})] * requests
     latencies: list[float] = []
 
     async def connection() -> None:
-        nonlocal remaining
         reader, writer = await asyncio.open_connection(host, port)
         try:
-            while remaining > 0:
-                remaining -= 1
+            while heads:
+                request = heads.pop()
                 started = time.perf_counter()
                 writer.write(request)
                 await writer.drain()

@@ -88,6 +88,7 @@ async def database(backend: str, tmp_path: object) -> AsyncIterator[DatabaseFact
             name, url = await databases.create_postgres_database()
             created.append(name)
         await databases.migrate(service, url)
+        await databases.seed(service, url)
         return url
 
     yield make

@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import murmur2
@@ -19,6 +20,7 @@ from eventbus.relay import OutboxRelay
 from eventbus.topics import PROBE_TOPIC
 from reporting.handlers import on_visit_started
 from reporting.models import UnitScore
+from servicekit.access import Role
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.times import utcnow
 from tests.conftest import Broker, DatabaseFactory
@@ -32,9 +34,18 @@ from tests.eventbus.records import (
     visit,
 )
 from tests.support.apps import build_app, serve
+from tests.support.directory import announce_unit
 from tests.support.factories import create_visit_body
+from tests.support.identity import HOME_ID
 from tests.support.reporting import wait_for_scorecard
 from tests.support.waiting import eventually
+
+
+@pytest.fixture
+def backend() -> str:
+    """Broker faults do not depend on the database: these run on SQLite, the outbox, inbox
+    and consumer tests on both (tests/eventbus/test_consumer.py, test_batches.py, test_relay.py)."""
+    return "sqlite"
 
 
 async def partition_counts(broker: Broker) -> dict[str, int]:
@@ -220,7 +231,11 @@ async def test_topics_come_back_with_their_declared_partitions_after_a_reset(
     reporting_app = build_app(
         "reporting", database_url=await database("reporting"), bootstrap=broker.bootstrap
     )
-    async with serve(visits_app) as visits, serve(reporting_app) as reporting:
+    async with serve(visits_app) as visits, serve(reporting_app, Role.NATIONAL) as reporting:
+        # A unit of HOME, as the registry would have announced it to visits.
+        await announce_unit(
+            visits.app, code="U-RESET", parent_id=HOME_ID, unit_id=uuid.UUID(unit_id)
+        )
         response = await visits.post("/api/v1/visits/visits", json=create_visit_body(unit_id))
         assert response.status_code == 201, response.text
         await wait_for_scorecard(reporting, unit_id, visits_started=1)

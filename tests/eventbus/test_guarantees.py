@@ -3,21 +3,37 @@
 import asyncio
 import uuid
 
+import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import delete, select, update
 
 from eventbus.outbox import OutboxMessage
+from servicekit.access import Role
 from tests.conftest import Broker, DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
+from tests.support.directory import announce_unit
 from tests.support.factories import create_visit_body
+from tests.support.identity import HOME_ID
 from tests.support.reporting import consumed, scorecard, wait_for_scorecard
 from tests.support.tcpproxy import TcpProxy
 from tests.support.waiting import eventually
+
+
+@pytest.fixture
+def backend() -> str:
+    """Broker faults do not depend on the database: these run on SQLite, the outbox, inbox
+    and consumer tests on both (tests/eventbus/test_consumer.py, test_batches.py, test_relay.py)."""
+    return "sqlite"
+
 
 CONSUMER = "reporting.scorecards"
 
 
 async def start_visit(visits: AppClient, unit_id: str) -> dict[str, object]:
+    """Start a visit at a unit of HOME, which visits' directory learns of first."""
+    await announce_unit(
+        visits.app, code=f"U{unit_id[:8]}", parent_id=HOME_ID, unit_id=uuid.UUID(unit_id)
+    )
     response = await visits.post("/api/v1/visits/visits", json=create_visit_body(unit_id))
     assert response.status_code == 201, response.text
     body: dict[str, object] = response.json()
@@ -45,7 +61,7 @@ async def test_event_accepted_while_broker_is_cut_off_arrives_when_it_is_back(
         "reporting", database_url=await database("reporting"), bootstrap=broker.bootstrap
     )
     try:
-        async with serve(visits_app) as visits, serve(reporting_app) as reporting:
+        async with serve(visits_app) as visits, serve(reporting_app, Role.NATIONAL) as reporting:
             await start_visit(visits, unit_id)
             await wait_for_scorecard(reporting, unit_id, visits_started=1)
 
@@ -72,7 +88,8 @@ async def test_event_published_before_broker_restarted_empty_still_reaches_repor
     reporting_url = await database("reporting")
     async with serve(visits_app) as visits:
         async with serve(
-            build_app("reporting", database_url=reporting_url, bootstrap=broker.bootstrap)
+            build_app("reporting", database_url=reporting_url, bootstrap=broker.bootstrap),
+            Role.NATIONAL,
         ) as reporting:
             await start_visit(visits, unit_id)
             await wait_for_scorecard(reporting, unit_id, visits_started=1)
@@ -81,7 +98,8 @@ async def test_event_published_before_broker_restarted_empty_still_reaches_repor
         await eventually(lambda: all_published(visits))
         broker.restart()
         async with serve(
-            build_app("reporting", database_url=reporting_url, bootstrap=broker.bootstrap)
+            build_app("reporting", database_url=reporting_url, bootstrap=broker.bootstrap),
+            Role.NATIONAL,
         ) as reporting:
             await start_visit(visits, unit_id)
             await wait_for_scorecard(reporting, unit_id, visits_started=3, timeout_s=40)
@@ -100,7 +118,7 @@ async def test_running_consumer_reads_again_after_broker_restarted_empty(
     reporting_app = build_app(
         "reporting", database_url=await database("reporting"), bootstrap=broker.bootstrap
     )
-    async with serve(visits_app) as visits, serve(reporting_app) as reporting:
+    async with serve(visits_app) as visits, serve(reporting_app, Role.NATIONAL) as reporting:
         for _ in range(3):
             await start_visit(visits, unit_id)
         await wait_for_scorecard(reporting, unit_id, visits_started=3)
@@ -121,7 +139,7 @@ async def test_redelivered_event_has_one_effect(broker: Broker, database: Databa
     reporting_app = build_app(
         "reporting", database_url=await database("reporting"), bootstrap=broker.bootstrap
     )
-    async with serve(visits_app) as visits, serve(reporting_app) as reporting:
+    async with serve(visits_app) as visits, serve(reporting_app, Role.NATIONAL) as reporting:
         await start_visit(visits, unit_id)
         await wait_for_scorecard(reporting, unit_id, visits_started=1)
         duplicates = consumed(CONSUMER, "duplicate")
@@ -149,7 +167,7 @@ async def test_dead_letter_topic_gets_origin_and_error(
     reporting_app = build_app(
         "reporting", database_url=await database("reporting"), bootstrap=broker.bootstrap
     )
-    async with serve(visits_app) as visits, serve(reporting_app) as reporting:
+    async with serve(visits_app) as visits, serve(reporting_app, Role.NATIONAL) as reporting:
         await start_visit(visits, unit_id)
         await wait_for_scorecard(reporting, unit_id, visits_started=1)
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)

@@ -6,11 +6,12 @@ import time
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from pydantic import SecretStr
 
-from devstack.keys import ensure_keys
-from devstack.token import mint_token
+from devstack.keys import OIDC_KID, ensure_keys
+from devstack.token import AUDIENCE, ISSUER, mint_token
 from gateway.authn import BearerVerifier, SignatureVerifier, sign
 from gateway.config import ProvincialClient, Settings
 from gateway.stores import MemoryStore
@@ -78,7 +79,7 @@ async def test_a_token_subject_is_at_most_255_characters(
 ) -> None:
     ensure_keys(tmp_path)
     settings = Settings(oidc_jwks_file=tmp_path / "oidc-jwks.json")
-    token = mint_token(Role.INSPECTOR, None, keys_dir=tmp_path, subject="s" * length)
+    token = mint_token(Role.INSPECTOR, "22", keys_dir=tmp_path, subject="s" * length)
     async with httpx.AsyncClient() as http:
         bearer = BearerVerifier(settings, http)
         if accepted:
@@ -86,3 +87,55 @@ async def test_a_token_subject_is_at_most_255_characters(
         else:
             with pytest.raises(Unauthenticated):
                 await bearer.verify(token)
+
+
+def _token(keys_dir: Path, role: Role, unit: str | None) -> str:
+    """A token as the identity provider would sign it, unit claim or not."""
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": f"someone-{role.value}",
+        "congvu_role": role.value,
+        "congvu_unit": unit,
+        "iat": now,
+        "exp": now + 300,
+    }
+    key = (keys_dir / "oidc-private.pem").read_bytes()
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": OIDC_KID})
+
+
+async def test_everyone_but_the_ministry_names_a_unit(tmp_path: Path) -> None:
+    ensure_keys(tmp_path)
+    settings = Settings(oidc_jwks_file=tmp_path / "oidc-jwks.json")
+    async with httpx.AsyncClient() as http:
+        bearer = BearerVerifier(settings, http)
+        for role in (Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR):
+            with pytest.raises(Unauthenticated):
+                await bearer.verify(_token(tmp_path, role, None))
+            assert (await bearer.verify(_token(tmp_path, role, "22"))).unit_code == "22"
+        national = await bearer.verify(_token(tmp_path, Role.NATIONAL, None))
+        assert (national.role, national.unit_code) == (Role.NATIONAL, None)
+    with pytest.raises(ValueError, match="unit"):
+        mint_token(Role.ADMIN, None, keys_dir=tmp_path)
+
+
+async def test_a_token_is_read_for_its_key_and_then_checked_whole(tmp_path: Path) -> None:
+    ensure_keys(tmp_path)
+    settings = Settings(oidc_jwks_file=tmp_path / "oidc-jwks.json")
+    token = mint_token(Role.NATIONAL, None, keys_dir=tmp_path)
+    header, payload, signature = token.split(".")
+    not_json = "bm90IGpzb24"
+    async with httpx.AsyncClient() as http:
+        bearer = BearerVerifier(settings, http)
+        for malformed in ("", "abc", f"{header}.{payload}", f"{token}.x", f"{not_json}.e30.e30"):
+            with pytest.raises(Unauthenticated, match="malformed"):
+                await bearer.verify(malformed)
+        # The header only picks the key: jwt.decode checks the whole token again.
+        for forged in (
+            f"{header}.{payload[:-2]}.{signature}",
+            f"{header}.{payload}.{signature[:-4]}",
+        ):
+            with pytest.raises(Unauthenticated, match="not valid"):
+                await bearer.verify(forged)
+        assert (await bearer.verify(token)).role == Role.NATIONAL

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from plans.checklists.defaults import DEFAULT_CHECKLIST_ID
+from plans.checklists.defaults import DEFAULT_CHECKLIST_ID, install_default_checklist
 from servicekit.access import Role
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER, create_checklist_body
-from tests.support.identity import as_
+from tests.support.identity import AWAY_CODE, HOME_CODE, HOME_ID, as_
 from tests.support.planning import staged
 
 V2_CATEGORIES = [
@@ -30,7 +30,7 @@ V2_CATEGORIES = [
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app, Role.INSPECTORATE) as client:
+    async with serve(app, Role.INSPECTORATE, language="en") as client:
         yield client
 
 
@@ -78,7 +78,7 @@ async def test_publishing_makes_a_new_version_and_keeps_the_old(plans: AppClient
     )
     assert again.status_code == 412
 
-    first = await plans.get(f"{location}/versions/1", auth=as_(Role.UNIT_STAFF, "22"))
+    first = await plans.get(f"{location}/versions/1", auth=as_(Role.UNIT_STAFF, HOME_CODE))
     assert first.status_code == 200
     assert first.json() == checklist["current"]
     assert (await plans.get(f"{location}/versions/3")).status_code == 404
@@ -110,10 +110,36 @@ async def test_weight_out_of_range_is_422_with_path(plans: AppClient) -> None:
 
 async def test_unit_users_read_checklists_but_cannot_write(plans: AppClient) -> None:
     created = await plans.post("/api/v1/plans/checklists", json=create_checklist_body())
-    head = as_(Role.UNIT_HEAD, "22")
+    head = as_(Role.UNIT_HEAD, HOME_CODE)
     assert (await plans.get(created.headers["location"], auth=head)).status_code == 200
     refused = await plans.post("/api/v1/plans/checklists", json=create_checklist_body(), auth=head)
     assert refused.status_code == 403
+
+
+async def test_a_province_keeps_its_checklists_and_shares_the_ministrys(plans: AppClient) -> None:
+    mine = await plans.post("/api/v1/plans/checklists", json=create_checklist_body())
+    assert mine.json()["province_id"] == str(HOME_ID)
+    away = as_(Role.INSPECTORATE, AWAY_CODE)
+    assert (await plans.get(mine.headers["location"], auth=away)).status_code == 404
+    assert (await plans.get(f"{mine.headers['location']}/versions/1", auth=away)).status_code == 404
+    listed = await plans.get("/api/v1/plans/checklists", auth=away)
+    assert mine.json()["id"] not in {c["id"] for c in listed.json()["items"]}
+    national = await plans.get(mine.headers["location"], auth=as_(Role.NATIONAL))
+    assert national.status_code == 200
+
+    # The Ministry's checklist (no province): every province reads it, none changes it.
+    async with plans.app.state.sessionmaker() as session, session.begin():
+        await install_default_checklist(session)
+    shared = f"/api/v1/plans/checklists/{DEFAULT_CHECKLIST_ID}"
+    for who in (away, as_(Role.INSPECTORATE)):
+        read = await plans.get(shared, auth=who)
+        assert read.status_code == 200
+        assert read.json()["province_id"] is None
+        body = create_checklist_body()
+        changed = await plans.post(
+            f"{shared}/versions", json=body, headers={"If-Match": read.headers["etag"]}, auth=who
+        )
+        assert changed.status_code == 403, changed.text
 
 
 def install(database_url: str) -> str:
@@ -129,8 +155,8 @@ async def test_the_default_checklist_installs_once_and_covers_the_seeds(
     assert install(url).strip() == "default checklist installed"
     assert install(url).strip() == "default checklist already present"
     app = build_app("plans", database_url=url, bootstrap=NO_BROKER)
-    async with serve(app, Role.UNIT_STAFF) as plans:
-        plans.auth = as_(Role.UNIT_STAFF, "22")
+    async with serve(app, Role.UNIT_STAFF, language="en") as plans:
+        plans.auth = as_(Role.UNIT_STAFF, HOME_CODE)
         response = await plans.get(f"/api/v1/plans/checklists/{DEFAULT_CHECKLIST_ID}")
         assert response.status_code == 200
         current = response.json()["current"]

@@ -18,7 +18,7 @@ RACERS = 4
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app, Role.ADMIN) as client:
+    async with serve(app, Role.ADMIN, language="en") as client:
         yield client
 
 

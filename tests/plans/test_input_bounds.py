@@ -19,7 +19,7 @@ from tests.support.factories import (
     create_team_body,
     create_unit_body,
 )
-from tests.support.identity import As, as_
+from tests.support.identity import HOME_CODE, As, as_
 from tests.support.planning import created, prepare
 
 # One code point that NFC turns into three: a limit must hold for what is stored.
@@ -29,7 +29,7 @@ GROWS = "\ufb2c"
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app) as client:
+    async with serve(app, language="en") as client:
         yield client
 
 
@@ -303,7 +303,8 @@ async def test_cursors_out_of_range_are_invalid_cursors(plans: AppClient, case: 
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["title"] == "Invalid cursor"
+    assert response.json()["title"] == "Unprocessable Content"
+    assert "cursor" in response.json()["detail"].lower()
 
 
 def _subject(length: int) -> str:
@@ -312,7 +313,7 @@ def _subject(length: int) -> str:
 
 @pytest.mark.parametrize("key", [None, "k-long-subject"], ids=["plain", "idempotent"])
 async def test_a_subject_over_255_characters_is_401(plans: AppClient, key: str | None) -> None:
-    caller = As(Identity(subject=_subject(256), role=Role.ADMIN))
+    caller = As(Identity(subject=_subject(256), role=Role.ADMIN, unit_code=HOME_CODE))
     headers = {"Idempotency-Key": key} if key else {}
     response = await plans.post(
         "/api/v1/plans/units", json=create_unit_body(), headers=headers, auth=caller
@@ -323,7 +324,7 @@ async def test_a_subject_over_255_characters_is_401(plans: AppClient, key: str |
 
 @pytest.mark.parametrize("subject", ["an\u0000", "an\nbinh", "\u202ean", ""])
 async def test_a_subject_with_control_characters_is_401(plans: AppClient, subject: str) -> None:
-    caller = As(Identity(subject=subject, role=Role.ADMIN))
+    caller = As(Identity(subject=subject, role=Role.ADMIN, unit_code=HOME_CODE))
     response = await plans.post("/api/v1/plans/units", json=create_unit_body(), auth=caller)
     assert response.status_code == 401, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -331,7 +332,7 @@ async def test_a_subject_with_control_characters_is_401(plans: AppClient, subjec
 
 @pytest.mark.parametrize("key", [None, "k-255"], ids=["plain", "idempotent"])
 async def test_a_subject_of_255_characters_is_stored(plans: AppClient, key: str | None) -> None:
-    caller = As(Identity(subject=_subject(255), role=Role.INSPECTORATE))
+    caller = As(Identity(subject=_subject(255), role=Role.INSPECTORATE, unit_code=HOME_CODE))
     headers = {"Idempotency-Key": key} if key else {}
     response = await plans.post(
         "/api/v1/plans/plans", json=create_plan_body(), headers=headers, auth=caller

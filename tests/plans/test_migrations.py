@@ -17,6 +17,7 @@ from tests.conftest import DatabaseFactory
 from tests.support.apps import build_app, serve
 from tests.support.databases import ROOT
 from tests.support.factories import NO_BROKER, create_plan_body
+from tests.support.identity import HOME_ID
 
 NUMBER_KEY = "0009_plan_number_key"
 PLANS = sa.table(
@@ -27,6 +28,13 @@ PLANS = sa.table(
     sa.column("year", sa.Integer()),
     sa.column("created_at", UTCDateTime()),
     sa.column("number_key", sa.Text()),
+    sa.column("province_id", sa.Uuid()),
+)
+TARGETS = sa.table(
+    "plan_targets",
+    sa.column("plan_id", sa.Uuid()),
+    sa.column("unit_id", sa.Uuid()),
+    sa.column("rank", sa.Integer()),
 )
 
 
@@ -69,19 +77,26 @@ async def test_upgrade_keys_the_plans_already_there(database: DatabaseFactory) -
                         created_at=utcnow(),
                     )
                 )
+                # Each covers a unit of HOME: upgrading places the plan in that province.
+                await connection.execute(
+                    TARGETS.insert().values(plan_id=plan_id, unit_id=HOME_ID, rank=0)
+                )
         await alembic(url, "upgrade", "head")
         async with engine.connect() as connection:
             rows = await connection.execute(sa.select(PLANS.c.id, PLANS.c.number_key))
             keys = dict(rows.all())
+            rows = await connection.execute(sa.select(PLANS.c.province_id))
+            provinces = set(rows.scalars())
     finally:
         await engine.dispose()
+    assert provinces == {HOME_ID}
     assert keys == {
         ids[0]: "ubnd tỉnh nghệ an\nsố 12/kh-ubnd",
         ids[1]: f"ubnd tỉnh nghệ an\nsố 12/kh-ubnd\n{ids[1]}",
         ids[2]: "sở nội vụ\nsố 12/kh-ubnd",
     }
     app = build_app("plans", database_url=url, bootstrap=NO_BROKER)
-    async with serve(app, Role.ADMIN) as plans:
+    async with serve(app, Role.ADMIN, language="en") as plans:
         body = create_plan_body(issuer="UBND TỈNH NGHỆ AN", number="Số 12/KH-UBND", year=2021)
         assert (await plans.post("/api/v1/plans/plans", json=body)).status_code == 409
         listed = await plans.get("/api/v1/plans/plans", params={"year": 2021})

@@ -116,7 +116,7 @@ def test_numbers_and_booleans_must_be_json_numbers_and_booleans(
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app) as client:
+    async with serve(app, language="en") as client:
         yield client
 
 

@@ -41,24 +41,33 @@ DIRECTIVE_27 = {
     "issuer": "Huyện ủy Phú Ninh",
     "title": "Về tăng cường kỷ luật, kỷ cương trong thực thi công vụ",
 }
+TRA_VINH = "84"
 CHAIRMAN = {"position": "Chủ tịch UBND tỉnh Trà Vinh", "full_name": None}
 
 
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app) as client:
+    async with serve(app, language="en") as client:
         yield client
 
 
 async def unit(plans: AppClient, name: str, level: str, **fields: Any) -> dict[str, Any]:
     """Register a pre-2025 unit (closed on 30 June 2025) and return it."""
-    return await created(plans, UNITS, create_unit_body(name=name, level=level, **fields))
+    body = create_unit_body(name=name, level=level, **fields)
+    response = await plans.post(UNITS, json=body, auth=as_(Role.NATIONAL))
+    assert response.status_code == 201, response.text
+    registered: dict[str, Any] = response.json()
+    return registered
 
 
 async def tra_vinh(plans: AppClient) -> dict[str, dict[str, Any]]:
-    """Register Trà Vinh province before 2025 with units of every category, and some not."""
-    province = await unit(plans, "Tỉnh Trà Vinh", "province", kind="province")
+    """Register Trà Vinh province before 2025 with units of every category, and some not.
+
+    The Ministry registers them; from then on the client calls as Trà Vinh's admin, who
+    enters the province's plans.
+    """
+    province = await unit(plans, "Tỉnh Trà Vinh", "province", kind="province", code=TRA_VINH)
     beneath = {"parent_id": province["id"]}
     committee = await unit(
         plans, "UBND tỉnh Trà Vinh", "agency", kind="peoples_committee", **beneath
@@ -112,6 +121,7 @@ async def tra_vinh(plans: AppClient) -> dict[str, dict[str, Any]]:
             plans, "Sở Nội vụ Vĩnh Long", "agency", kind="department", parent_id=elsewhere["id"]
         ),
     }
+    plans.auth = as_(Role.ADMIN, TRA_VINH)
     return units
 
 
@@ -236,10 +246,10 @@ async def test_a_plan_names_what_it_covers(plans: AppClient) -> None:
     events = len(await staged(plans))
     response = await approve(plans, draft)
     assert response.status_code == 409, response.text
-    assert response.json()["title"] == "Plan cannot be approved yet"
+    assert response.json()["title"] == "Conflict"
     assert "scope_unit_id" in response.json()["detail"]
     # An area where the registry holds no unit of those categories covers nothing: still 409.
-    empty = await unit(plans, "Tỉnh Trà Vinh", "province", valid_to=None)
+    empty = await unit(plans, "Văn phòng Đoàn kiểm tra", "agency", valid_to=None)
     etag = (await plans.get(path)).headers["etag"]
     scoped = await plans.patch(
         path, json={"scope_unit_id": empty["id"]}, headers={"If-Match": etag}
@@ -287,7 +297,7 @@ async def test_a_plan_records_its_legal_basis_issue_date_and_signer(plans: AppCl
 
 
 async def test_approval_may_record_a_past_date_never_a_future_one(plans: AppClient) -> None:
-    target = await unit(plans, "Tỉnh Trà Vinh", "province", valid_to=None)
+    target = await unit(plans, "Huyện Trà Cú", "district", valid_to=None)
     named = {"target_unit_ids": [target["id"]], "target_categories": []}
     draft = await created(plans, PLANS, plan_body(**named))
     today = to_vn(utcnow()).date()
@@ -316,7 +326,7 @@ async def test_approval_may_record_a_past_date_never_a_future_one(plans: AppClie
 
 
 async def test_kind_is_a_real_filter(plans: AppClient) -> None:
-    province = await unit(plans, "Tỉnh Trà Vinh", "province", valid_to=None)
+    province = await unit(plans, "Huyện Trà Cú", "district", valid_to=None)
     beneath = {"parent_id": province["id"], "valid_to": None}
     water = await unit(plans, "Công ty cấp nước", "agency", kind="state_enterprise", **beneath)
     home_affairs = await unit(plans, "Sở Nội vụ", "agency", kind="department", **beneath)
@@ -331,7 +341,7 @@ async def test_kind_is_a_real_filter(plans: AppClient) -> None:
 
 
 async def test_unknown_query_parameters_are_refused_on_every_read(plans: AppClient) -> None:
-    province = await unit(plans, "Tỉnh Trà Vinh", "province", valid_to=None)
+    province = await unit(plans, "Huyện Trà Cú", "district", valid_to=None)
     draft = await created(plans, PLANS, create_plan_body(target_unit_ids=[province["id"]]))
     for path in (
         UNITS,
@@ -358,7 +368,7 @@ async def test_unknown_query_parameters_are_refused_on_every_read(plans: AppClie
 
 async def test_other_services_refuse_unknown_query_parameters(database: DatabaseFactory) -> None:
     app = build_app("reporting", database_url=await database("reporting"), bootstrap=NO_BROKER)
-    async with serve(app) as reporting:
+    async with serve(app, language="en") as reporting:
         response = await reporting.get("/api/v1/reporting/units", params={"colour": "red"})
         assert response.status_code == 422, response.text
         assert [e["loc"] for e in response.json()["errors"]] == [["query", "colour"]]

@@ -16,14 +16,17 @@ from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.databases import ROOT
 from tests.support.factories import NO_BROKER, create_unit_body
-from tests.support.identity import as_
+from tests.support.identity import AWAY_CODE, HOME_CODE, as_
+
+# Quảng Ninh's admin keeps the staff on roll of its units.
+ADMIN = as_(Role.ADMIN, "22")
 
 
 @pytest.fixture
 async def registry(database: DatabaseFactory) -> AsyncIterator[AppClient]:
-    """The plans service with the official registry imported."""
+    """The plans service with the official registry imported, read by the Ministry."""
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app) as client:
+    async with serve(app, Role.NATIONAL, language="en") as client:
         async with app.state.sessionmaker() as session, session.begin():
             await import_official_units(session)
         yield client
@@ -45,7 +48,9 @@ async def find(client: AppClient, **params: object) -> list[dict[str, object]]:
 
 
 async def test_import_registers_34_provinces_and_3321_communes_once(registry: AppClient) -> None:
-    provinces = await find(registry, level="province")
+    provinces = [
+        p for p in await find(registry, level="province") if p["code"] not in (HOME_CODE, AWAY_CODE)
+    ]
     assert len(provinces) == 34
     quang_ninh = next(p for p in provinces if p["code"] == "22")
     assert (quang_ninh["name"], quang_ninh["kind"]) == ("Quảng Ninh", "province")
@@ -59,6 +64,10 @@ async def test_import_registers_34_provinces_and_3321_communes_once(registry: Ap
         again = await import_official_units(session)
     assert (again.created, again.changed, again.unchanged) == (0, 0, 3355)
     assert await events(registry, "vn.congvu.plans.unit.registered.v1") == 3355
+    # A province's admin sees its own province and nothing of the 33 others.
+    admin = as_(Role.ADMIN, "22")
+    mine = await registry.get("/api/v1/plans/units", params={"level": "province"}, auth=admin)
+    assert [p["code"] for p in mine.json()["items"]] == ["22"]
 
 
 async def test_search_ignores_diacritics_and_case(registry: AppClient) -> None:
@@ -160,16 +169,18 @@ async def test_staff_on_roll_by_category(registry: AppClient) -> None:
     url = f"/api/v1/plans/units/{ward['id']}/staffing"
     assert (await registry.get(url)).status_code == 404
     on_roll = {"civil_servant": 22, "cadre": 9, "non_professional": 11}
-    recorded = await registry.put(url, json={"as_of": "2026-02-23", "on_roll": on_roll})
+    recorded = await registry.put(url, json={"as_of": "2026-02-23", "on_roll": on_roll}, auth=ADMIN)
     assert recorded.status_code == 200, recorded.text
     read = (await registry.get(url)).json()
     assert (read["on_roll"], read["total"], read["as_of"]) == (on_roll, 42, "2026-02-23")
-    replaced = await registry.put(url, json={"as_of": "2026-03-01", "on_roll": {"cadre": 10}})
+    replaced = await registry.put(
+        url, json={"as_of": "2026-03-01", "on_roll": {"cadre": 10}}, auth=ADMIN
+    )
     assert replaced.json()["total"] == 10
     assert (await registry.get(url)).json()["on_roll"] == {"cadre": 10}
     assert await events(registry, "vn.congvu.plans.unit.staffing-recorded.v1") == 2
     for bad in ({"as_of": "2026-03-01", "on_roll": {"soldier": 1}}, {"on_roll": {"cadre": -1}}):
-        assert (await registry.put(url, json=bad)).status_code == 422
+        assert (await registry.put(url, json=bad, auth=ADMIN)).status_code == 422
     head = as_(Role.UNIT_HEAD, "06688")
     assert (await registry.get(url, auth=head)).status_code == 200
     assert (

@@ -8,8 +8,13 @@ import pytest
 from servicekit.access import Role
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
-from tests.support.factories import NO_BROKER, create_plan_body, create_team_body
-from tests.support.identity import as_
+from tests.support.factories import (
+    NO_BROKER,
+    create_plan_body,
+    create_team_body,
+    create_unit_body,
+)
+from tests.support.identity import AWAY_CODE, AWAY_ID, HOME_CODE, as_
 from tests.support.planning import (
     Province,
     approved,
@@ -23,7 +28,7 @@ from tests.support.planning import (
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app, Role.ADMIN) as client:
+    async with serve(app, Role.ADMIN, language="en") as client:
         yield client
 
 
@@ -115,9 +120,15 @@ async def test_plans_filter_by_year_status_and_target(plans: AppClient) -> None:
     assert await listed(status="approved") == [province.plan["id"]]
     assert await listed(target_unit_id=province.province["id"]) == [province.plan["id"]]
     assert await listed(sort="-year") == [draft["id"], province.plan["id"]]
-    unit_user = as_(Role.UNIT_STAFF, "99")
+    unit_user = as_(Role.UNIT_STAFF, HOME_CODE)
     public = await plans.get(f"/api/v1/plans/plans/{province.plan['id']}", auth=unit_user)
     assert public.status_code == 200
+    # Another province's people find nothing of this one's plans.
+    for role in (Role.UNIT_STAFF, Role.INSPECTORATE, Role.ADMIN):
+        away = as_(role, AWAY_CODE)
+        read = await plans.get(f"/api/v1/plans/plans/{province.plan['id']}", auth=away)
+        assert read.status_code == 404, role
+        assert (await plans.get("/api/v1/plans/plans", auth=away)).json()["items"] == []
 
 
 async def test_drafts_exist_only_for_those_who_plan(plans: AppClient) -> None:
@@ -288,14 +299,30 @@ async def test_bad_schedules_are_422_with_field_paths(
 
 async def test_targets_teams_and_plans_must_fit(plans: AppClient) -> None:
     province = await prepare(plans)
-    elsewhere = await created(
-        plans, "/api/v1/plans/units", {"code": "40", "name": "Tỉnh Khác", "level": "province"}
+    # Xã Lạng Khê lies in Nghệ An: a plan of another province does not reach it.
+    nghe_an = {"code": "40", "name": "Tỉnh Nghệ An", "level": "province"}
+    national = as_(Role.NATIONAL)
+    elsewhere = (await plans.post("/api/v1/plans/units", json=nghe_an, auth=national)).json()
+    lang_khe = create_unit_body(name="Xã Lạng Khê", level="commune", parent_id=elsewhere["id"])
+    commune = (await plans.post("/api/v1/plans/units", json=lang_khe, auth=national)).json()
+    for unit in (elsewhere, commune):
+        outside = await plans.post(
+            "/api/v1/plans/inspections", json=province.inspection(target_unit_id=unit["id"])
+        )
+        assert outside.status_code == 422
+        assert outside.json()["errors"][0]["loc"] == ["body", "target_unit_id"]
+    # Nor does it use another province's team or plan.
+    away = as_(Role.INSPECTORATE, AWAY_CODE)
+    away_team = await plans.post("/api/v1/plans/teams", json=create_team_body(), auth=away)
+    assert away_team.json()["province_id"] == str(AWAY_ID)
+    borrowed = await plans.post(
+        "/api/v1/plans/inspections", json=province.inspection(team_id=away_team.json()["id"])
     )
-    outside = await plans.post(
-        "/api/v1/plans/inspections", json=province.inspection(target_unit_id=elsewhere["id"])
-    )
-    assert outside.status_code == 422
-    assert outside.json()["errors"][0]["loc"] == ["body", "target_unit_id"]
+    assert borrowed.status_code == 422
+    assert borrowed.json()["errors"][0]["loc"] == ["body", "team_id"]
+    theirs = await plans.post("/api/v1/plans/inspections", json=province.inspection(), auth=away)
+    assert theirs.status_code == 422
+    assert theirs.json()["errors"][0]["loc"] == ["body", "plan_id"]
     expired = await created(
         plans,
         "/api/v1/plans/teams",
@@ -405,7 +432,7 @@ async def test_unit_users_see_only_their_own_units_among_a_plans_targets(
 ) -> None:
     province = await prepare(plans)
     other = await created(
-        plans, "/api/v1/plans/units", {"code": "40", "name": "Tỉnh Nghệ An 2", "level": "province"}
+        plans, "/api/v1/plans/units", create_unit_body(name="Huyện Con Cuông", valid_to=None)
     )
     plan = await created(
         plans,

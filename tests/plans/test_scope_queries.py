@@ -15,7 +15,7 @@ from servicekit.access import Role
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER, create_plan_body, create_unit_body
-from tests.support.identity import as_
+from tests.support.identity import AWAY_CODE, as_
 from tests.support.planning import created, prepare
 from tests.support.queries import statements
 
@@ -23,16 +23,15 @@ from tests.support.queries import statements
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app, Role.ADMIN) as client:
+    async with serve(app, Role.ADMIN, language="en") as client:
         yield client
 
 
 async def hidden_and_missing(plans: AppClient) -> tuple[Any, dict[str, tuple[str, str]]]:
     """Return a unit head's auth and, per read, a path it may not see and a path to nothing."""
     province = await prepare(plans)
-    elsewhere = await created(
-        plans, "/api/v1/plans/units", create_unit_body(level="province", valid_to=None)
-    )
+    # Beside the head's district, in the same province.
+    elsewhere = await created(plans, "/api/v1/plans/units", create_unit_body(valid_to=None))
     staffing = {"as_of": "2025-01-01", "on_roll": {"civil_servant": 12}}
     recorded = await plans.put(f"/api/v1/plans/units/{elsewhere['id']}/staffing", json=staffing)
     assert recorded.status_code == 200, recorded.text
@@ -60,6 +59,22 @@ async def test_hidden_and_missing_run_the_same_statements(plans: AppClient) -> N
         for path in (hidden, missing):
             with statements(plans) as seen:
                 response = await plans.get(f"/api/v1/plans/{path}", auth=head)
+            assert response.status_code == 404, (read, path, response.text)
+            ran.append(seen)
+        assert ran[0] == ran[1], read
+        assert ran[0], read
+
+
+async def test_another_provinces_data_and_nothing_run_the_same_statements(
+    plans: AppClient,
+) -> None:
+    _, paths = await hidden_and_missing(plans)
+    away = as_(Role.INSPECTORATE, AWAY_CODE)
+    for read, (hidden, missing) in paths.items():
+        ran = []
+        for path in (hidden, missing):
+            with statements(plans) as seen:
+                response = await plans.get(f"/api/v1/plans/{path}", auth=away)
             assert response.status_code == 404, (read, path, response.text)
             ran.append(seen)
         assert ran[0] == ran[1], read

@@ -11,7 +11,7 @@ from servicekit.access import Identity, Role
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER
-from tests.support.identity import As, as_
+from tests.support.identity import HOME_CODE, As, as_
 from tests.support.planning import Province, created, prepare, staged
 
 LEADER, MEMBER = "nguyen.van.an", "tran.thi.binh"
@@ -20,12 +20,12 @@ LEADER, MEMBER = "nguyen.van.an", "tran.thi.binh"
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app, Role.ADMIN) as client:
+    async with serve(app, Role.ADMIN, language="en") as client:
         yield client
 
 
 def person(subject: str, role: Role) -> As:
-    return As(Identity(subject=subject, role=role))
+    return As(Identity(subject=subject, role=role, unit_code=HOME_CODE))
 
 
 async def seen(plans: AppClient, auth: httpx.Auth, inspection_id: str, **params: Any) -> bool:

@@ -23,7 +23,7 @@ from tests.support.planning import Province, created, prepare, staged
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app, Role.ADMIN) as client:
+    async with serve(app, Role.ADMIN, language="en") as client:
         yield client
 
 

@@ -15,7 +15,7 @@ from tests.support.planning import created, prepare, staged
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app, Role.INSPECTORATE) as client:
+    async with serve(app, Role.INSPECTORATE, language="en") as client:
         yield client
 
 

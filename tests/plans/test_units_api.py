@@ -9,16 +9,20 @@ from sqlalchemy import select
 
 from contracts.topics import AUDIT
 from eventbus.outbox import OutboxMessage
+from servicekit.access import Role
 from servicekit.pagination import encode_cursor
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER, create_unit_body
+from tests.support.identity import AWAY_ID, HOME_ID, as_
+
+NATIONAL = as_(Role.NATIONAL)
 
 
 @pytest.fixture
 async def plans(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("plans", database_url=await database("plans"), bootstrap=NO_BROKER)
-    async with serve(app) as client:
+    async with serve(app, language="en") as client:
         yield client
 
 
@@ -29,16 +33,18 @@ async def outbox_rows(client: AppClient) -> list[OutboxMessage]:
 
 
 async def test_register_unit_returns_201_location_etag_and_stages_event(plans: AppClient) -> None:
+    # A province: the Ministry registers those.
     response = await plans.post(
         "/api/v1/plans/units",
         json=create_unit_body(code="22", name="Tỉnh Quảng Ninh", level="province", valid_to=None),
+        auth=NATIONAL,
     )
     assert response.status_code == 201
     unit = response.json()
     assert response.headers["location"] == f"/api/v1/plans/units/{unit['id']}"
     assert response.headers["etag"].startswith('"')
     assert unit["created_at"].endswith("+07:00")
-    read = await plans.get(response.headers["location"])
+    read = await plans.get(response.headers["location"], auth=NATIONAL)
     assert read.status_code == 200
     assert read.json() == unit
     assert read.headers["etag"] == response.headers["etag"]
@@ -100,19 +106,26 @@ async def test_malformed_json_is_422_not_500(plans: AppClient) -> None:
 async def test_missing_unit_is_404_problem(plans: AppClient) -> None:
     response = await plans.get(f"/api/v1/plans/units/{uuid.uuid4()}")
     assert response.status_code == 404
-    assert response.json()["title"] == "Unit not found"
+    assert response.json()["title"] == "Not Found"
+    assert "No unit has id" in response.json()["detail"]
     assert (await plans.get("/api/v1/plans/units/not-a-uuid")).status_code == 422
 
 
 async def test_list_pages_with_cursor_and_filters(plans: AppClient) -> None:
     province = (
         await plans.post(
-            "/api/v1/plans/units", json=create_unit_body(level="province", valid_to=None)
+            "/api/v1/plans/units",
+            json=create_unit_body(level="province", valid_to=None),
+            auth=NATIONAL,
         )
     ).json()
     created = [
         (
-            await plans.post("/api/v1/plans/units", json=create_unit_body(parent_id=province["id"]))
+            await plans.post(
+                "/api/v1/plans/units",
+                json=create_unit_body(parent_id=province["id"]),
+                auth=NATIONAL,
+            )
         ).json()["id"]
         for _ in range(5)
     ]
@@ -120,14 +133,18 @@ async def test_list_pages_with_cursor_and_filters(plans: AppClient) -> None:
     cursor = None
     while True:
         params = {"limit": 2, "parent_id": province["id"]} | ({"cursor": cursor} if cursor else {})
-        page = (await plans.get("/api/v1/plans/units", params=params)).json()
+        page = (await plans.get("/api/v1/plans/units", params=params, auth=NATIONAL)).json()
         seen += [u["id"] for u in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == created
-    provinces = (await plans.get("/api/v1/plans/units", params={"level": "province"})).json()
-    assert [u["id"] for u in provinces["items"]] == [province["id"]]
+    by_level = {"level": "province"}
+    provinces = (await plans.get("/api/v1/plans/units", params=by_level, auth=NATIONAL)).json()
+    assert [u["id"] for u in provinces["items"]] == [str(HOME_ID), str(AWAY_ID), province["id"]]
+    # A province's admin sees its own province only.
+    mine = (await plans.get("/api/v1/plans/units", params=by_level)).json()
+    assert [u["id"] for u in mine["items"]] == [str(HOME_ID)]
     bad = await plans.get("/api/v1/plans/units", params={"cursor": "!!"})
     assert bad.status_code == 422
     assert (await plans.get("/api/v1/plans/units", params={"limit": 501})).status_code == 422
@@ -145,7 +162,8 @@ async def test_sorted_pages_follow_the_sort_across_cursors(plans: AppClient) -> 
         seen: list[str] = []
         cursor = None
         while True:
-            params = {"limit": 2, "sort": sort} | ({"cursor": cursor} if cursor else {})
+            params = {"limit": 2, "sort": sort, "parent_id": str(HOME_ID)}
+            params |= {"cursor": cursor} if cursor else {}
             page = (await plans.get("/api/v1/plans/units", params=params)).json()
             seen += [u["name"] for u in page["items"]]
             if (cursor := page["next_cursor"]) is None:

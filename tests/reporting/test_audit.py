@@ -47,7 +47,9 @@ async def test_writes_refusals_and_personal_reads_are_recorded(
     async with (
         serve(apps["plans"]) as plans,
         serve(apps["citizen-feedback"]) as feedback,
-        serve(apps["reporting"]) as reporting,
+        # The Ministry reads the trail: a citizen, and staff of a unit of no known province,
+        # act for no province (what a province's inspectorate sees: test_tenancy).
+        serve(apps["reporting"], Role.NATIONAL) as reporting,
     ):
         body = create_unit_body(valid_to=None)
         created = await plans.post(
@@ -105,13 +107,19 @@ async def test_writes_refusals_and_personal_reads_are_recorded(
         await wait_for_entries(reporting, 1, operation="reporting.audit.list")
 
 
-async def test_only_the_inspectorate_reads_the_audit_trail(database: DatabaseFactory) -> None:
+async def test_only_the_inspectorate_and_the_ministry_read_the_audit_trail(
+    database: DatabaseFactory,
+) -> None:
     app = build_app("reporting", database_url=await database("reporting"), bootstrap="127.0.0.1:1")
     async with serve(app) as reporting:
         for role in (Role.ADMIN, Role.INSPECTOR, Role.UNIT_HEAD):
             response = await reporting.get("/api/v1/reporting/audit-entries", auth=as_(role, "22"))
             assert response.status_code == 403, role
         assert (await reporting.get("/api/v1/reporting/audit-entries")).status_code == 200
+        national = as_(Role.NATIONAL)
+        assert (
+            await reporting.get("/api/v1/reporting/audit-entries", auth=national)
+        ).status_code == 200
 
 
 async def test_the_database_refuses_to_change_audit_entries(database: DatabaseFactory) -> None:

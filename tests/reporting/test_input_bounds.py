@@ -72,4 +72,5 @@ async def test_cursors_out_of_range_are_invalid_cursors(
     response = await reporting.get(path, params=params, auth=as_(role, "22"))
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["title"] == "Invalid cursor"
+    assert response.json()["title"] == "Dữ liệu không hợp lệ"
+    assert "cursor" in response.json()["detail"]

@@ -2,13 +2,27 @@
 
 import uuid
 
+import httpx
+
 from servicekit.access import Role
 from tests.conftest import Broker, DatabaseFactory
-from tests.support.apps import build_app, serve
-from tests.support.directory import rate_when_known
+from tests.support.apps import AppClient, build_app, serve
+from tests.support.directory import rate_when_known, unit_unknown
 from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
-from tests.support.identity import as_
+from tests.support.identity import As, as_
 from tests.support.reporting import wait_for_scorecard
+from tests.support.waiting import eventually
+
+
+async def start_when_known(visits: AppClient, unit_id: str, auth: As) -> httpx.Response:
+    """Start a visit once the unit's registration has reached the visits service."""
+    body = create_visit_body(unit_id)
+
+    async def attempt() -> httpx.Response | None:
+        response = await visits.post("/api/v1/visits/visits", json=body, auth=auth)
+        return None if unit_unknown(response) else response
+
+    return await eventually(attempt, timeout_s=30.0, every_s=0.1)
 
 
 async def test_scorecard_counts_what_every_service_reported(
@@ -24,23 +38,28 @@ async def test_scorecard_counts_what_every_service_reported(
         serve(apps["citizen-feedback"]) as feedback,
         serve(apps["reporting"]) as reporting,
     ):
-        province = (
-            await plans.post(
-                "/api/v1/plans/units",
-                json=create_unit_body(name="Tỉnh Nghệ An", level="province", valid_to=None),
-            )
-        ).json()
-        district = (
-            await plans.post(
-                "/api/v1/plans/units",
-                json=create_unit_body(name="Huyện Kỳ Sơn", parent_id=province["id"], valid_to=None),
-            )
-        ).json()
+        # The Ministry registers a province; the province's own people do the rest.
+        registered = await plans.post(
+            "/api/v1/plans/units",
+            json=create_unit_body(name="Tỉnh Nghệ An", level="province", valid_to=None),
+            auth=as_(Role.NATIONAL),
+        )
+        assert registered.status_code == 201, registered.text
+        province = registered.json()
+        admin = as_(Role.ADMIN, province["code"])
+        inspector = as_(Role.INSPECTOR, province["code"])
+        # The province's inspectorate reads its scorecards.
+        reporting.auth = as_(Role.INSPECTORATE, province["code"])
+        registered = await plans.post(
+            "/api/v1/plans/units",
+            json=create_unit_body(name="Huyện Kỳ Sơn", parent_id=province["id"], valid_to=None),
+            auth=admin,
+        )
+        assert registered.status_code == 201, registered.text
+        district = registered.json()
         for _ in range(2):
-            created = await visits.post(
-                "/api/v1/visits/visits", json=create_visit_body(district["id"])
-            )
-            assert created.status_code == 201
+            created = await start_when_known(visits, district["id"], inspector)
+            assert created.status_code == 201, created.text
         for score in (5, 4, 2):
             created = await rate_when_known(
                 lambda score=score: feedback.post(
@@ -54,7 +73,7 @@ async def test_scorecard_counts_what_every_service_reported(
         official = await feedback.post(
             "/api/v1/citizen-feedback/ratings",
             json=create_rating_body(district["id"], score=1),
-            auth=as_(Role.INSPECTOR),
+            auth=inspector,
         )
         assert official.status_code == 201
 
@@ -86,6 +105,7 @@ async def test_scorecard_counts_what_every_service_reported(
             f"/api/v1/plans/units/{district['id']}",
             json={"name": "Huyện Kỳ Sơn (đã sáp nhập)", "valid_to": "2025-06-30"},
             headers={"If-Match": "*"},
+            auth=admin,
         )
         assert renamed.status_code == 200
         await wait_for_scorecard(

@@ -17,5 +17,5 @@ async def test_a_failing_key_store_answers_problem_json(database: DatabaseFactor
         )
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["detail"] == "An unexpected error occurred."
+    assert response.json()["detail"] == "Đã xảy ra lỗi ngoài dự kiến."
     assert "x-request-id" in response.headers

@@ -23,7 +23,7 @@ from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.directory import announce_unit
 from tests.support.factories import NO_BROKER, create_rating_body
-from tests.support.identity import PRIVATE_KEY, PUBLIC_PEM, caller
+from tests.support.identity import HOME_ID, PRIVATE_KEY, PUBLIC_PEM, caller
 from tests.support.redis import REDIS_URL, needs_redis
 
 RATINGS = "/api/v1/citizen-feedback/ratings"
@@ -39,8 +39,8 @@ async def feedback(database: DatabaseFactory) -> AsyncIterator[AppClient]:
 
 
 async def rating_body(client: AppClient) -> bytes:
-    """Return the raw body of a valid rating, for a unit the service knows."""
-    unit_id = await announce_unit(client.app, code=f"U{uuid.uuid4().hex[:8]}")
+    """Return the raw body of a valid rating, for a unit of HOME the service knows."""
+    unit_id = await announce_unit(client.app, code=f"U{uuid.uuid4().hex[:8]}", parent_id=HOME_ID)
     return httpx.Request("POST", RATINGS, json=create_rating_body(str(unit_id))).content
 
 
@@ -69,7 +69,7 @@ async def test_a_replayed_token_is_refused_and_creates_nothing(feedback: AppClie
     body = await rating_body(feedback)
     token = token_for("POST", RATINGS, body)
     assert (await post_rating(feedback, body, token)).status_code == 201
-    replayed = await post_rating(feedback, body, token)
+    replayed = await post_rating(feedback, body, token, **{"Accept-Language": "en"})
     assert replayed.status_code == 401
     assert replayed.headers["content-type"] == "application/problem+json"
     assert replayed.json()["detail"] == "The caller's identity was already used."

@@ -52,8 +52,15 @@ def build_app(service: str, *, database_url: str, bootstrap: str, **overrides: A
 class AppClient(httpx.AsyncClient):
     """An HTTP client bound to an in-process app, which the test can also inspect."""
 
-    def __init__(self, app: FastAPI, auth: httpx.Auth) -> None:
-        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://test", auth=auth)
+    def __init__(
+        self, app: FastAPI, auth: httpx.Auth, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            auth=auth,
+            headers=headers,
+        )
         self.app = app
 
 
@@ -67,8 +74,14 @@ DEFAULT_ROLES = {
 
 
 @asynccontextmanager
-async def serve(app: FastAPI, role: Role | None = None) -> AsyncIterator[AppClient]:
-    """Run the app's lifespan and yield an HTTP client bound to it, calling as `role`."""
+async def serve(
+    app: FastAPI, role: Role | None = None, *, language: str | None = None
+) -> AsyncIterator[AppClient]:
+    """Run the app's lifespan and yield an HTTP client bound to it, calling as `role`.
+
+    `language` is the client's Accept-Language: problems come in Vietnamese without one.
+    """
     role = role or DEFAULT_ROLES.get(app.state.settings.service_name, Role.ADMIN)
-    async with app.router.lifespan_context(app), AppClient(app, as_(role)) as client:
+    headers = {"Accept-Language": language} if language else None
+    async with app.router.lifespan_context(app), AppClient(app, as_(role), headers) as client:
         yield client

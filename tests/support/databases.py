@@ -4,11 +4,14 @@ import asyncio
 import os
 import socket
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 from alembic import command
 from alembic.config import Config
+
+from servicekit.text import fold
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -59,3 +62,44 @@ def migrate_sync(service: str, url: str) -> None:
 async def migrate(service: str, url: str) -> None:
     """Run migrations in a thread: Alembic's env runs its own event loop."""
     await asyncio.to_thread(migrate_sync, service, url)
+
+
+async def seed(service: str, url: str) -> None:
+    """Register the provinces tests act in (HOME and AWAY) in the service's registry copy.
+
+    As if the plans service had announced them long ago: tests' callers belong to them.
+    """
+    from eventbus.directory import DirectoryUnit
+    from plans.models import Unit
+    from reporting.models import UnitScore
+    from servicekit.db import create_engine, create_sessionmaker
+    from tests.support.identity import AWAY_CODE, AWAY_ID, HOME_CODE, HOME_ID
+
+    engine = create_engine(url)
+    at = datetime.now(UTC)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            for unit_id, code, name in (
+                (HOME_ID, HOME_CODE, "Tỉnh Thử Nghiệm"),
+                (AWAY_ID, AWAY_CODE, "Tỉnh Bên Cạnh"),
+            ):
+                row: object
+                if service == "plans":
+                    row = Unit(
+                        id=unit_id,
+                        code=code,
+                        name=name,
+                        name_search=fold(name),
+                        level="province",
+                        kind="province",
+                        created_at=at,
+                    )
+                elif service == "reporting":
+                    row = UnitScore(
+                        unit_id=unit_id, code=code, name=name, level="province", updated_at=at
+                    )
+                else:
+                    row = DirectoryUnit(id=unit_id, code=code, updated_at=at)
+                session.add(row)
+    finally:
+        await engine.dispose()

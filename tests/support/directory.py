@@ -8,19 +8,23 @@ from datetime import date
 import httpx
 from fastapi import FastAPI
 
-from citizen_feedback.handlers import on_unit
 from contracts import UnitRegistered
+from eventbus.directory import on_unit
 from eventbus.envelope import Envelope
 from servicekit.times import utcnow
 from tests.support.waiting import eventually
 
-UNKNOWN = "No registered unit has this id."
+UNKNOWN = "Không có đơn vị nào trong danh mục có mã định danh này."
+UNKNOWN_EN = "No registered unit has this id."
 
 
 def unit_unknown(response: httpx.Response) -> bool:
-    """Tell whether citizen-feedback refused a rating because it does not know the unit yet."""
-    return response.status_code == 422 and {"loc": ["body", "unit_id"], "msg": UNKNOWN} in (
-        response.json().get("errors", [])
+    """Tell whether a service refused a unit because the registry's event has not reached it."""
+    errors = response.json().get("errors", []) if response.status_code == 422 else []
+    return any(
+        e == {"loc": ["body", "unit_id"], "msg": msg}
+        for e in errors
+        for msg in (UNKNOWN, UNKNOWN_EN)
     )
 
 

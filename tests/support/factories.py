@@ -4,18 +4,25 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.support.identity import HOME_ID
+
 # No broker listens here: API tests exercise the outbox without publishing.
 NO_BROKER = "127.0.0.1:1"
 
 
 def create_unit_body(**overrides: Any) -> dict[str, Any]:
-    """Return a valid body for POST /api/v1/plans/units."""
+    """Return a valid body for POST /api/v1/plans/units: a district of the HOME province.
+
+    A province (level `province`) has no parent; only the Ministry registers one.
+    """
     body: dict[str, Any] = {
         "code": f"T{uuid.uuid4().hex[:10]}",
         "name": "Ủy ban nhân dân huyện Kỳ Sơn",
         "level": "district",
         "valid_to": "2025-06-30",
     }
+    if overrides.get("level", "district") != "province":
+        body["parent_id"] = str(HOME_ID)
     return body | overrides
 
 

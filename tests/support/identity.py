@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from servicekit.access import (
     IDENTITY_HEADER,
+    PROVINCE_SCOPED,
     Identity,
     Role,
     mint_identity_token,
@@ -23,8 +24,19 @@ PUBLIC_PEM = (
 )
 
 
+# The province tests act in unless they say otherwise: every plans test database has it
+# (`tests.support.databases.seed`), and units registered without a parent lie beneath it.
+HOME_CODE = "HOME"
+HOME_ID = uuid.UUID("0193a5d2-0000-7000-8000-0000000000a1")
+# Another province, for tests that one province's people find nothing of another's.
+AWAY_CODE = "AWAY"
+AWAY_ID = uuid.UUID("0193a5d2-0000-7000-8000-0000000000a2")
+
+
 def caller(role: Role, unit: str | None = None) -> Identity:
-    """Return an identity with that role (and unit, for unit-scoped roles)."""
+    """Return an identity with that role and unit; province roles act for HOME by default."""
+    if unit is None and role in PROVINCE_SCOPED:
+        unit = HOME_CODE
     return Identity(subject=f"{role.value}-{uuid.uuid4().hex[:6]}", role=role, unit_code=unit)
 
 

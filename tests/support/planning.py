@@ -16,6 +16,7 @@ from tests.support.factories import (
     create_team_body,
     create_unit_body,
 )
+from tests.support.identity import HOME_ID
 
 
 @dataclass
@@ -48,10 +49,8 @@ async def created(client: AppClient, path: str, body: dict[str, Any]) -> dict[st
 
 
 async def plan_naming_a_unit(client: AppClient, **overrides: Any) -> dict[str, Any]:
-    """Register a province and return a plan body that names it: a plan ready to approve."""
-    unit = await created(
-        client, "/api/v1/plans/units", create_unit_body(level="province", valid_to=None)
-    )
+    """Register a district and return a plan body that names it: a plan ready to approve."""
+    unit = await created(client, "/api/v1/plans/units", create_unit_body(valid_to=None))
     return create_plan_body(target_unit_ids=[unit["id"]], **overrides)
 
 
@@ -67,12 +66,10 @@ async def approved(client: AppClient, plan: dict[str, Any]) -> dict[str, Any]:
 
 
 async def prepare(client: AppClient, *, team_members: tuple[str, ...] = ("leader-1",)) -> Province:
-    """Register a province and a district, found a team, create a checklist, approve a plan."""
-    province = await created(
-        client,
-        "/api/v1/plans/units",
-        create_unit_body(name="Tỉnh Nghệ An", level="province", valid_to=None),
-    )
+    """Register a district of HOME, found a team, create a checklist, approve a plan of HOME."""
+    response = await client.get(f"/api/v1/plans/units/{HOME_ID}")
+    assert response.status_code == 200, response.text
+    province: dict[str, Any] = response.json()
     district = await created(
         client,
         "/api/v1/plans/units",

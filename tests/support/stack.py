@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,9 +41,30 @@ class Stack:
     def bearer(
         self, role: Role, unit: str | None = None, subject: str | None = None
     ) -> dict[str, str]:
-        """Return an Authorization header for a person with `role` at `unit`."""
+        """Return an Authorization header for a person with `role` at `unit`.
+
+        Every role but `national` names a unit: a province's officials their province's code.
+        """
         token = mint_token(role, unit, keys_dir=self.keys_dir, subject=subject)
         return {"Authorization": f"Bearer {token}"}
+
+    def province(self, code: str, name: str | None = None, **fields: Any) -> dict[str, Any]:
+        """Register a province as the Ministry does, or find the one registered; return it.
+
+        The stack starts with an empty registry: a province's people act for it once it is in.
+        """
+        ministry = self.bearer(Role.NATIONAL)
+        url = f"{self.gateway_url}/api/v1/plans/units"
+        body = {"code": code, "name": name or f"Tỉnh {code}", "level": "province", **fields}
+        response = httpx.post(url, json=body, headers=ministry, timeout=10)
+        if response.status_code == 409:
+            response = httpx.get(url, params={"code": code}, headers=ministry, timeout=10)
+            assert response.status_code == 200, response.text
+            found: dict[str, Any] = response.json()["items"][0]
+            return found
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
 
     @property
     def gateway_url(self) -> str:

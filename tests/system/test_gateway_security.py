@@ -30,6 +30,8 @@ from tests.support.stack import CLIENT_ID, CLIENT_SECRETS, Stack
 
 pytestmark = pytest.mark.system
 ORIGIN = "https://app.congvu.example"
+# Quảng Ninh, the signed test client's province; Nghệ An, outside it.
+QUANG_NINH, NGHE_AN = "22", "40"
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "aud": "congvu-api",
         "sub": "tester",
         "congvu_role": "inspectorate",
+        "congvu_unit": QUANG_NINH,
         "iat": now,
         "exp": now + timedelta(minutes=5),
     }
@@ -72,6 +75,10 @@ def bearer(token: str) -> dict[str, str]:
 
 def test_a_valid_token_is_accepted(api: httpx.Client, stack: Stack) -> None:
     response = api.get("/api/v1/plans/units", headers=bearer(rs256(stack, claims())))
+    assert response.status_code == 200
+    # The Ministry alone acts without a unit: it reaches every province.
+    ministry = claims(congvu_role="national", congvu_unit=None)
+    response = api.get("/api/v1/plans/units", headers=bearer(rs256(stack, ministry)))
     assert response.status_code == 200
 
 
@@ -105,7 +112,8 @@ def bad_tokens(stack: Stack) -> dict[str, str]:
         "unknown key": rs256(stack, claims(), kid="someone-else"),
         "no role": rs256(stack, claims(congvu_role=None)),
         "system role in a person's token": rs256(stack, claims(congvu_role="provincial_system")),
-        "unit role without unit": rs256(stack, claims(congvu_role="unit_head")),
+        "unit role without unit": rs256(stack, claims(congvu_role="unit_head", congvu_unit=None)),
+        "province role without unit": rs256(stack, claims(congvu_unit=None)),
         "garbage": "not.a.token",
     }
 
@@ -151,18 +159,17 @@ def test_roles_are_enforced_and_refused_writes_have_no_effect(
             headers=stack.bearer(role, "22") | {"X-Request-ID": request_ids[role]},
         )
         assert response.status_code == 403
-    found = api.get(
-        "/api/v1/plans/units", params={"code": body["code"]}, headers=stack.bearer(Role.ADMIN)
-    )
+    # The Ministry, who sees every province, finds no trace of the unit.
+    ministry = stack.bearer(Role.NATIONAL)
+    found = api.get("/api/v1/plans/units", params={"code": body["code"]}, headers=ministry)
     assert found.json()["items"] == []
     # Refused at the gateway, the attempts still reach the audit trail, by request id.
-    inspectorate = stack.bearer(Role.INSPECTORATE)
     deadline = time.monotonic() + 30
     while True:
         trail = api.get(
             "/api/v1/reporting/audit-entries",
             params={"operation": "plans.units.register", "limit": 500},
-            headers=inspectorate,
+            headers=ministry,
         ).json()["items"]
         mine = {e["request_id"]: e for e in trail if e["request_id"] in request_ids.values()}
         if len(mine) == 2 or time.monotonic() > deadline:
@@ -172,29 +179,32 @@ def test_roles_are_enforced_and_refused_writes_have_no_effect(
         entry = mine[request_id]
         assert (entry["role"], entry["outcome"], entry["status"]) == (role.value, "refused", 403)
         assert entry["resource"] == "/api/v1/plans/units"
-    # Ratings are personal data: the public may write them, only the inspectorate reads them.
+    # Ratings are personal data: the public may write them, only the inspectorate (of the
+    # unit's province) and the Ministry read them.
     unit_id = quang_ninh_ward(api, stack)
+    nghe_an_ward(api, stack)
     rating = rate_when_known_sync(
         lambda: api.post("/api/v1/citizen-feedback/ratings", json=create_rating_body(unit_id))
     )
     assert rating.status_code == 201
-    assert api.get(rating.headers["location"]).status_code == 401
-    assert (
-        api.get(rating.headers["location"], headers=stack.bearer(Role.UNIT_HEAD, "22")).status_code
-        == 403
-    )
-    assert (
-        api.get(rating.headers["location"], headers=stack.bearer(Role.INSPECTORATE)).status_code
-        == 200
-    )
+    location = rating.headers["location"]
+    assert api.get(location).status_code == 401
+    assert api.get(location, headers=stack.bearer(Role.UNIT_HEAD, QUANG_NINH)).status_code == 403
+    readers = {
+        "Quảng Ninh's inspectorate": (stack.bearer(Role.INSPECTORATE, QUANG_NINH), 200),
+        "the Ministry": (ministry, 200),
+        # Another province's rating answers as one that does not exist.
+        "Nghệ An's inspectorate": (stack.bearer(Role.INSPECTORATE, NGHE_AN), 404),
+    }
+    for reader, (headers, status) in readers.items():
+        assert api.get(location, headers=headers).status_code == status, reader
 
 
 def wait_for_card(api: httpx.Client, stack: Stack, unit_id: str, **expected: object) -> None:
     deadline = time.monotonic() + 30
+    ministry = stack.bearer(Role.NATIONAL)
     while time.monotonic() < deadline:
-        response = api.get(
-            f"/api/v1/reporting/units/{unit_id}", headers=stack.bearer(Role.INSPECTORATE)
-        )
+        response = api.get(f"/api/v1/reporting/units/{unit_id}", headers=ministry)
         if response.status_code == 200 and all(
             response.json()[k] == v for k, v in expected.items()
         ):
@@ -204,18 +214,19 @@ def wait_for_card(api: httpx.Client, stack: Stack, unit_id: str, **expected: obj
 
 
 def test_cross_unit_reads_return_no_data(api: httpx.Client, stack: Stack) -> None:
-    admin = stack.bearer(Role.ADMIN)
+    province = stack.province(QUANG_NINH, "Quảng Ninh")
+    admin = stack.bearer(Role.ADMIN, QUANG_NINH)
     suffix = uuid.uuid4().hex[:6]
-    mine = api.post(
-        "/api/v1/plans/units",
-        json=create_unit_body(code=f"A{suffix}", level="commune", valid_to=None),
-        headers=admin,
-    ).json()
-    theirs = api.post(
-        "/api/v1/plans/units",
-        json=create_unit_body(code=f"B{suffix}", level="commune", valid_to=None),
-        headers=admin,
-    ).json()
+    mine, theirs = (
+        api.post(
+            "/api/v1/plans/units",
+            json=create_unit_body(
+                code=f"{letter}{suffix}", level="commune", parent_id=province["id"], valid_to=None
+            ),
+            headers=admin,
+        ).json()
+        for letter in "AB"
+    )
     wait_for_card(api, stack, theirs["id"], code=f"B{suffix}")
     wait_for_card(api, stack, mine["id"], code=f"A{suffix}")
     staff = stack.bearer(Role.UNIT_STAFF, f"A{suffix}")
@@ -235,20 +246,16 @@ def test_cross_unit_reads_return_no_data(api: httpx.Client, stack: Stack) -> Non
 
 
 def ward_of(api: httpx.Client, stack: Stack, province_code: str) -> str:
-    """Register a ward beneath a province (registering the province once); return its id."""
-    admin = stack.bearer(Role.ADMIN)
-    found = api.get("/api/v1/plans/units", params={"code": province_code}, headers=admin)
-    if found.json()["items"]:
-        province = found.json()["items"][0]
-    else:
-        body = {"code": province_code, "name": f"Tỉnh {province_code}", "level": "province"}
-        province = api.post("/api/v1/plans/units", json=body, headers=admin).json()
+    """Register a ward beneath a province (the Ministry registering the province once, the
+    province's admin the ward); return its id."""
+    province = stack.province(province_code)
+    admin = stack.bearer(Role.ADMIN, province_code)
     ward = create_unit_body(
         name="Phường Hạ Long", level="commune", parent_id=province["id"], valid_to=None
     )
     ward_id = str(api.post("/api/v1/plans/units", json=ward, headers=admin).json()["id"])
     # Reporting and citizen-feedback learn units from the same events: wait for the first.
-    reader = stack.bearer(Role.INSPECTORATE)
+    reader = stack.bearer(Role.INSPECTORATE, province_code)
     deadline = time.monotonic() + 30
     while api.get(f"/api/v1/reporting/units/{ward_id}", headers=reader).status_code != 200:
         assert time.monotonic() < deadline, "reporting never learnt of the ward"
@@ -258,12 +265,12 @@ def ward_of(api: httpx.Client, stack: Stack, province_code: str) -> str:
 
 def quang_ninh_ward(api: httpx.Client, stack: Stack) -> str:
     """Return a ward of Quảng Ninh (22), the signed test client's province."""
-    return ward_of(api, stack, "22")
+    return ward_of(api, stack, QUANG_NINH)
 
 
 def nghe_an_ward(api: httpx.Client, stack: Stack) -> str:
     """Return a ward of Nghệ An (40), outside the signed test client's province."""
-    return ward_of(api, stack, "40")
+    return ward_of(api, stack, NGHE_AN)
 
 
 def signed(
@@ -316,7 +323,7 @@ def test_signed_requests_tampered_stale_replayed_are_401_and_have_no_effect(
         "wrong secret": (body, signed(body, secret="guess")),
         "unknown client": (body, signed(body) | {"CongVu-Client": "someone"}),
         "malformed": (body, signed(body) | {"CongVu-Signature": "v1=abc"}),
-        "token and signature": (body, signed(body) | stack.bearer(Role.ADMIN)),
+        "token and signature": (body, signed(body) | stack.bearer(Role.ADMIN, QUANG_NINH)),
     }
     for reason, (content, attempt_headers) in attempts.items():
         response = api.post(
@@ -339,7 +346,7 @@ def test_rate_limit_answers_429_with_retry_after(stack: Stack) -> None:
     url = stack.start_extra_gateway(
         "limited", RATE_LIMIT_PER_MINUTE="3", RATE_LIMITS='{"reporting.units.list": 1}'
     )
-    headers = stack.bearer(Role.INSPECTORATE)
+    headers = stack.bearer(Role.INSPECTORATE, QUANG_NINH)
     # Limits count per clock minute: start well inside one, so all four requests share it.
     if time.time() % 60 > 50:
         time.sleep(61 - time.time() % 60)
@@ -360,7 +367,7 @@ def test_rate_limit_answers_429_with_retry_after(stack: Stack) -> None:
 
 def test_circuit_breaker_opens_and_closes(stack: Stack) -> None:
     url = stack.start_extra_gateway("breaker", BREAKER_FAILURES="2", BREAKER_OPEN_S="1")
-    headers = stack.bearer(Role.INSPECTOR)
+    headers = stack.bearer(Role.INSPECTOR, QUANG_NINH)
     stack.stop_app("visits")
     try:
         for _ in range(2):
@@ -371,7 +378,10 @@ def test_circuit_breaker_opens_and_closes(stack: Stack) -> None:
             )
             assert response.status_code == 503
         started = time.perf_counter()
-        response = httpx.get(f"{url}/api/v1/visits/visits/{uuid.uuid4()}", headers=headers)
+        response = httpx.get(
+            f"{url}/api/v1/visits/visits/{uuid.uuid4()}",
+            headers={**headers, "Accept-Language": "en"},
+        )
         assert response.status_code == 503
         assert "unavailable" in response.json()["detail"]
         assert time.perf_counter() - started < 0.5
@@ -402,7 +412,8 @@ def test_openapi_documents_security(api: httpx.Client) -> None:
     assert {"bearerAuth", "signedRequest"} <= set(document["components"]["securitySchemes"])
     register = document["paths"]["/api/v1/plans/units"]["post"]
     assert register["security"] == [{"bearerAuth": []}]
-    assert register["x-congvu-roles"] == ["admin"]
+    # The Ministry registers provinces and units anywhere, a province's admin within it.
+    assert register["x-congvu-roles"] == ["admin", "national"]
     assert "401" in register["responses"]
     rating = document["paths"]["/api/v1/citizen-feedback/ratings"]["post"]
     assert {} in rating["security"]
@@ -428,7 +439,9 @@ def test_production_mode_verifies_against_the_providers_jwks_url(
             OIDC_JWKS_FILE="",
             OIDC_JWKS_URL=f"http://127.0.0.1:{port}/jwks.json",
         )
-        valid = httpx.get(f"{url}/api/v1/plans/units", headers=stack.bearer(Role.INSPECTORATE))
+        valid = httpx.get(
+            f"{url}/api/v1/plans/units", headers=stack.bearer(Role.INSPECTORATE, QUANG_NINH)
+        )
         assert valid.status_code == 200
         for token in bad_tokens(stack).values():
             response = httpx.get(f"{url}/api/v1/plans/units", headers=bearer(token))
@@ -491,7 +504,9 @@ def test_a_slow_service_is_cut_off_at_the_total_timeout(stack: Stack, drip: bool
         started = time.monotonic()
         try:
             response = httpx.get(
-                f"{url}/api/v1/plans/units", headers=stack.bearer(Role.INSPECTORATE), timeout=10
+                f"{url}/api/v1/plans/units",
+                headers=stack.bearer(Role.INSPECTORATE, QUANG_NINH),
+                timeout=10,
             )
         except httpx.RemoteProtocolError:
             # The status went out before the deadline: the body is cut, the client sees it.

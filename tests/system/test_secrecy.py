@@ -24,6 +24,7 @@ from tests.support.stack import Stack
 
 pytestmark = pytest.mark.system
 LEADER = "leader-of-the-surprise"
+BAC_KAN = "06"
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +100,10 @@ def median_s(api: httpx.Client, path: str, headers: dict[str, str], times: int =
 
 
 def test_every_route_tells_the_target_unit_nothing(stack: Stack) -> None:
-    admin = stack.bearer(Role.ADMIN)
+    # The Ministry registers the province; the province's admin does the rest.
+    province = stack.province(BAC_KAN, "Tỉnh Bắc Kạn")
+    admin = stack.bearer(Role.ADMIN, BAC_KAN)
     with httpx.Client(base_url=stack.gateway_url, timeout=10) as api:
-        province = made(
-            api,
-            "/api/v1/plans/units",
-            create_unit_body(name="Tỉnh Bắc Kạn", level="province", valid_to=None),
-            admin,
-        )
         ward = made(
             api,
             "/api/v1/plans/units",
@@ -142,11 +139,10 @@ def test_every_route_tells_the_target_unit_nothing(stack: Stack) -> None:
             "ward staff": stack.bearer(Role.UNIT_STAFF, ward["code"]),
             "province head": stack.bearer(Role.UNIT_HEAD, province["code"]),
         }
+        inspectorate = stack.bearer(Role.INSPECTORATE, BAC_KAN)
         wait_until(
             lambda: (
-                api.get(
-                    f"/api/v1/reporting/units/{ward['id']}", headers=stack.bearer(Role.INSPECTORATE)
-                ).status_code
+                api.get(f"/api/v1/reporting/units/{ward['id']}", headers=inspectorate).status_code
                 == 200
             )
         )
@@ -162,7 +158,6 @@ def test_every_route_tells_the_target_unit_nothing(stack: Stack) -> None:
         )
         inspection = made(api, "/api/v1/plans/inspections", body, admin)
         # Reporting has caught up once the audit entry of the scheduling is readable.
-        inspectorate = stack.bearer(Role.INSPECTORATE)
         wait_until(
             lambda: (
                 inspection["id"]
@@ -174,7 +169,7 @@ def test_every_route_tells_the_target_unit_nothing(stack: Stack) -> None:
             )
         )
 
-        leader = stack.bearer(Role.TEAM_LEADER, subject=LEADER)
+        leader = stack.bearer(Role.TEAM_LEADER, BAC_KAN, subject=LEADER)
         assert inspection["id"] in api.get("/api/v1/plans/inspections", headers=leader).text
 
         for who, headers in insiders.items():

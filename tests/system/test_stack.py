@@ -8,16 +8,28 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from servicekit.access import Role
 from tests.support.directory import rate_when_known_sync
-from tests.support.factories import create_rating_body, create_unit_body, create_visit_body
+from tests.support.factories import (
+    create_checklist_body,
+    create_inspection_body,
+    create_plan_body,
+    create_rating_body,
+    create_team_body,
+    create_unit_body,
+    create_visit_body,
+)
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.system
+# Where these tests act: a province the demo (run against the same stack last) leaves alone,
+# so its figures stay the scenario's.
+HA_NOI = "01"
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +42,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.stop()
 
 
+@pytest.fixture(scope="module")
+def ha_noi(stack: Stack) -> dict[str, Any]:
+    """Hà Nội, registered by the Ministry: its people act within it."""
+    return stack.province(HA_NOI, "Thành phố Hà Nội", kind="centrally_run_city")
+
+
 @pytest.fixture
 def api(stack: Stack) -> Iterator[httpx.Client]:
-    """A client reading as the inspectorate unless a request says otherwise."""
+    """A client reading as Hà Nội's inspectorate unless a request says otherwise."""
     with httpx.Client(
-        base_url=stack.gateway_url, timeout=10, headers=stack.bearer(Role.INSPECTORATE)
+        base_url=stack.gateway_url, timeout=10, headers=stack.bearer(Role.INSPECTORATE, HA_NOI)
     ) as client:
         yield client
 
@@ -54,24 +72,29 @@ def wait_for_scorecard(api: httpx.Client, unit_id: str, **expected: object) -> d
     raise AssertionError(f"reporting never showed {expected} for {unit_id}")
 
 
-def test_slice_through_the_gateway(api: httpx.Client, stack: Stack) -> None:
+def test_slice_through_the_gateway(api: httpx.Client, stack: Stack, ha_noi: dict[str, Any]) -> None:
     request_id = f"test-{uuid.uuid4()}"
     created = api.post(
         "/api/v1/plans/units",
-        json=create_unit_body(name="Thành phố Hạ Long", level="district", valid_to=None),
-        headers={"X-Request-ID": request_id} | stack.bearer(Role.ADMIN),
+        json=create_unit_body(
+            name="Quận Hoàn Kiếm", level="district", parent_id=ha_noi["id"], valid_to=None
+        ),
+        headers={"X-Request-ID": request_id} | stack.bearer(Role.ADMIN, HA_NOI),
     )
     assert created.status_code == 201, created.text
     assert created.headers["x-request-id"] == request_id
     unit = created.json()
     assert api.get(created.headers["location"]).json() == unit
 
-    visit = api.post(
-        "/api/v1/visits/visits",
-        json=create_visit_body(unit["id"]),
-        headers=stack.bearer(Role.INSPECTOR),
+    # Visits learns the unit from the registry's events, as citizen-feedback does.
+    visit = rate_when_known_sync(
+        lambda: api.post(
+            "/api/v1/visits/visits",
+            json=create_visit_body(unit["id"]),
+            headers=stack.bearer(Role.INSPECTOR, HA_NOI),
+        )
     )
-    assert visit.status_code == 201
+    assert visit.status_code == 201, visit.text
     # Citizens rate without an account (a signed-in official's rating counts apart).
     for score in (5, 4):
         rating = rate_when_known_sync(
@@ -84,7 +107,7 @@ def test_slice_through_the_gateway(api: httpx.Client, stack: Stack) -> None:
         assert rating.status_code == 201
 
     card = wait_for_scorecard(
-        api, unit["id"], name="Thành phố Hạ Long", visits_started=1, ratings_count=2
+        api, unit["id"], name="Quận Hoàn Kiếm", visits_started=1, ratings_count=2
     )
     assert card["satisfaction_average"] == 4.5
 
@@ -159,10 +182,14 @@ def test_encoded_path_tricks_do_not_reach_other_routes(api: httpx.Client, path: 
     assert "congvu_http_requests_total" not in response.text
 
 
-def test_query_string_is_forwarded_as_sent(api: httpx.Client, stack: Stack) -> None:
+def test_query_string_is_forwarded_as_sent(
+    api: httpx.Client, stack: Stack, ha_noi: dict[str, Any]
+) -> None:
     code = f"Q{uuid.uuid4().hex[:8]}"
     created = api.post(
-        "/api/v1/plans/units", json=create_unit_body(code=code), headers=stack.bearer(Role.ADMIN)
+        "/api/v1/plans/units",
+        json=create_unit_body(code=code, parent_id=ha_noi["id"]),
+        headers=stack.bearer(Role.ADMIN, HA_NOI),
     )
     assert created.status_code == 201
     found = api.get("/api/v1/plans/units", params=[("code", code), ("limit", "5")])
@@ -182,7 +209,7 @@ def test_service_down_is_503_with_retry_after(api: httpx.Client, stack: Stack) -
         response = api.post(
             "/api/v1/visits/visits",
             json=create_visit_body(str(uuid.uuid4())),
-            headers=stack.bearer(Role.INSPECTOR),
+            headers=stack.bearer(Role.INSPECTOR, HA_NOI),
         )
         assert response.status_code == 503
         assert response.headers["retry-after"].isdigit()
@@ -191,6 +218,114 @@ def test_service_down_is_503_with_retry_after(api: httpx.Client, stack: Stack) -
     finally:
         stack.start_app("visits")
         stack.wait_ready(30)
+
+
+def created(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    resource: dict[str, Any] = response.json()
+    return resource
+
+
+def test_each_province_plans_and_sees_only_its_own(stack: Stack) -> None:
+    """Trà Vinh's inspectorate cannot inspect a unit of Nghệ An, Nghệ An's finds nothing of
+    Trà Vinh's plan, and the Ministry reads it: the tenancy rule through the gateway."""
+    units = "/api/v1/plans/units"
+    english = {"Accept-Language": "en"}
+    nghe_an = stack.province("40", "Nghệ An")
+    tra_vinh = stack.province("84", "Tỉnh Trà Vinh", valid_to="2025-06-30")
+    ministry = stack.bearer(Role.NATIONAL)
+    tv_admin, tv_inspectorate = (stack.bearer(r, "84") for r in (Role.ADMIN, Role.INSPECTORATE))
+    na_inspectorate = stack.bearer(Role.INSPECTORATE, "40")
+    with httpx.Client(base_url=stack.gateway_url, timeout=10) as api:
+        commune = create_unit_body(name="Xã Tam Quang", level="commune", parent_id=nghe_an["id"])
+        in_nghe_an = created(
+            api.post(
+                units, json=commune | {"valid_to": None}, headers=stack.bearer(Role.ADMIN, "40")
+            )
+        )
+        district = create_unit_body(name="Huyện Cầu Kè", parent_id=tra_vinh["id"])
+        in_tra_vinh = created(api.post(units, json=district, headers=tv_admin))
+        team_body = create_team_body(
+            "tv-truong-doan",
+            valid_from="2024-01-01",
+            valid_to="2024-12-31",
+            decision_issuer="UBND tỉnh Trà Vinh",
+        )
+        team = created(api.post("/api/v1/plans/teams", json=team_body, headers=tv_inspectorate))
+        checklist = created(
+            api.post(
+                "/api/v1/plans/checklists", json=create_checklist_body(), headers=tv_inspectorate
+            )
+        )
+        plan_body = create_plan_body(
+            target_unit_ids=[in_tra_vinh["id"]], year=2024, issuer="UBND tỉnh Trà Vinh"
+        )
+        # Trà Vinh plans within Trà Vinh: a plan naming a unit of Nghệ An is refused.
+        naming = api.post(
+            "/api/v1/plans/plans",
+            json=plan_body | {"target_unit_ids": [in_nghe_an["id"]]},
+            headers=tv_inspectorate | english,
+        )
+        assert naming.status_code == 422, naming.text
+        assert naming.json()["errors"][0]["loc"] == ["body", "target_unit_ids", 0]
+        # The Ministry reads everything but plans nothing.
+        drafted = api.post("/api/v1/plans/plans", json=plan_body, headers=ministry)
+        assert drafted.status_code == 403, drafted.text
+        plan = created(api.post("/api/v1/plans/plans", json=plan_body, headers=tv_inspectorate))
+        plan_path = f"/api/v1/plans/plans/{plan['id']}"
+        etag = api.get(plan_path, headers=tv_admin).headers["etag"]
+        approval = api.post(f"{plan_path}/approval", headers=tv_admin | {"If-Match": etag})
+        assert approval.status_code == 200, approval.text
+
+        schedule = create_inspection_body(
+            plan_id=plan["id"],
+            target_unit_id=in_nghe_an["id"],
+            team_id=team["id"],
+            checklist_id=checklist["id"],
+            window_start="2024-03-04T07:30:00+07:00",
+            window_end="2024-03-06T17:00:00+07:00",
+        )
+        elsewhere = api.post(
+            "/api/v1/plans/inspections", json=schedule, headers=tv_inspectorate | english
+        )
+        # Not "the plan does not cover it": for Trà Vinh, Nghệ An's unit does not exist.
+        assert elsewhere.status_code == 422, elsewhere.text
+        assert elsewhere.json()["errors"] == [
+            {"loc": ["body", "target_unit_id"], "msg": "No unit has this id."}
+        ]
+        inspection = created(
+            api.post(
+                "/api/v1/plans/inspections",
+                json=schedule | {"target_unit_id": in_tra_vinh["id"]},
+                headers=tv_inspectorate,
+            )
+        )
+
+        for path in (
+            plan_path,
+            f"/api/v1/plans/inspections/{inspection['id']}",
+            f"/api/v1/plans/teams/{team['id']}",
+            f"/api/v1/plans/units/{in_tra_vinh['id']}",
+        ):
+            assert api.get(path, headers=na_inspectorate).status_code == 404, path
+        for path, params in (
+            ("/api/v1/plans/plans", {"year": "2024"}),
+            ("/api/v1/plans/inspections", {"plan_id": plan["id"]}),
+            ("/api/v1/plans/teams", {"member": "tv-truong-doan"}),
+        ):
+            listed = api.get(path, params=params, headers=na_inspectorate)
+            assert listed.status_code == 200, path
+            assert listed.json()["items"] == [], path
+
+        read = api.get(plan_path, headers=ministry)
+        assert read.status_code == 200
+        assert (read.json()["id"], read.json()["status"]) == (plan["id"], "approved")
+        assert read.json()["resolved_target_unit_ids"] == [in_tra_vinh["id"]]
+        listed = api.get(
+            "/api/v1/plans/inspections", params={"plan_id": plan["id"]}, headers=ministry
+        )
+        assert [i["id"] for i in listed.json()["items"]] == [inspection["id"]]
+        assert api.get(f"/api/v1/plans/teams/{team['id']}", headers=ministry).status_code == 200
 
 
 def test_make_demo_schedules_the_seed_inspections(stack: Stack) -> None:

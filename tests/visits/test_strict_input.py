@@ -9,7 +9,9 @@ import pytest
 
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
+from tests.support.directory import announce_unit
 from tests.support.factories import NO_BROKER, create_visit_body
+from tests.support.identity import HOME_ID
 
 VISITS = "/api/v1/visits/visits"
 
@@ -19,6 +21,13 @@ async def visits(database: DatabaseFactory) -> AsyncIterator[AppClient]:
     app = build_app("visits", database_url=await database("visits"), bootstrap=NO_BROKER)
     async with serve(app) as client:
         yield client
+
+
+@pytest.fixture
+async def unit(visits: AppClient) -> str:
+    """A unit of the callers' province, as the registry announced it: visits take place there."""
+    code = f"U{uuid.uuid4().hex[:8]}"
+    return str(await announce_unit(visits.app, code=code, parent_id=HOME_ID))
 
 
 def refused(response: httpx.Response, field: str) -> None:
@@ -41,13 +50,13 @@ def refused(response: httpx.Response, field: str) -> None:
         ("note", 42),
     ],
 )
-async def test_types_are_strict(visits: AppClient, field: str, value: Any) -> None:
-    body = create_visit_body(str(uuid.uuid4())) | {field: value}
+async def test_types_are_strict(visits: AppClient, unit: str, field: str, value: Any) -> None:
+    body = create_visit_body(unit) | {field: value}
     refused(await visits.post(VISITS, json=body), field)
 
 
-async def test_unknown_fields_are_refused(visits: AppClient) -> None:
-    body = create_visit_body(str(uuid.uuid4()), status="concluded")
+async def test_unknown_fields_are_refused(visits: AppClient, unit: str) -> None:
+    body = create_visit_body(unit, status="concluded")
     refused(await visits.post(VISITS, json=body), "status")
 
 
@@ -61,16 +70,18 @@ async def test_unknown_fields_are_refused(visits: AppClient) -> None:
         "2150-06-01T08:00:00+07:00",
     ],
 )
-async def test_a_visit_starts_between_2000_and_2100(visits: AppClient, moment: str) -> None:
-    response = await visits.post(
-        VISITS, json=create_visit_body(str(uuid.uuid4()), started_at=moment)
-    )
+async def test_a_visit_starts_between_2000_and_2100(
+    visits: AppClient, unit: str, moment: str
+) -> None:
+    response = await visits.post(VISITS, json=create_visit_body(unit, started_at=moment))
     refused(response, "started_at")
-    assert response.json()["errors"][0]["msg"] == "Time should be in the years 2000 to 2100 (UTC)"
+    assert response.json()["errors"][0]["msg"] == (
+        "Thời điểm phải thuộc các năm từ 2000 đến 2100 (theo giờ UTC)"
+    )
 
 
-async def test_a_visit_time_comes_back_at_plus_seven(visits: AppClient) -> None:
-    body = create_visit_body(str(uuid.uuid4()), started_at="2000-01-01T00:00:00Z")
+async def test_a_visit_time_comes_back_at_plus_seven(visits: AppClient, unit: str) -> None:
+    body = create_visit_body(unit, started_at="2000-01-01T00:00:00Z")
     response = await visits.post(VISITS, json=body)
     assert response.status_code == 201, response.text
     assert response.json()["started_at"] == "2000-01-01T07:00:00+07:00"

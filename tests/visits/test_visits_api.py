@@ -10,7 +10,9 @@ from contracts.topics import AUDIT
 from eventbus.outbox import OutboxMessage
 from tests.conftest import DatabaseFactory
 from tests.support.apps import AppClient, build_app, serve
+from tests.support.directory import announce_unit
 from tests.support.factories import NO_BROKER, create_visit_body
+from tests.support.identity import HOME_ID
 
 
 @pytest.fixture
@@ -20,14 +22,21 @@ async def visits(database: DatabaseFactory) -> AsyncIterator[AppClient]:
         yield client
 
 
+@pytest.fixture
+async def unit(visits: AppClient) -> str:
+    """A unit of the callers' province, as the registry announced it: visits take place there."""
+    code = f"U{uuid.uuid4().hex[:8]}"
+    return str(await announce_unit(visits.app, code=code, parent_id=HOME_ID))
+
+
 async def events(client: AppClient) -> list[OutboxMessage]:
     async with client.app.state.sessionmaker() as session:
         query = select(OutboxMessage).where(OutboxMessage.topic != AUDIT)
         return list((await session.scalars(query)).all())
 
 
-async def test_start_visit_with_client_id(visits: AppClient) -> None:
-    body = create_visit_body(str(uuid.uuid4()))
+async def test_start_visit_with_client_id(visits: AppClient, unit: str) -> None:
+    body = create_visit_body(unit)
     response = await visits.post("/api/v1/visits/visits", json=body)
     assert response.status_code == 201
     visit = response.json()
@@ -38,8 +47,8 @@ async def test_start_visit_with_client_id(visits: AppClient) -> None:
     assert [e.event_type for e in await events(visits)] == ["vn.congvu.visits.visit.started.v1"]
 
 
-async def test_offline_resend_is_idempotent_and_emits_once(visits: AppClient) -> None:
-    body = create_visit_body(str(uuid.uuid4()))
+async def test_offline_resend_is_idempotent_and_emits_once(visits: AppClient, unit: str) -> None:
+    body = create_visit_body(unit)
     first = await visits.post("/api/v1/visits/visits", json=body)
     again = await visits.post("/api/v1/visits/visits", json=body)
     assert (first.status_code, again.status_code) == (201, 200)
@@ -47,16 +56,16 @@ async def test_offline_resend_is_idempotent_and_emits_once(visits: AppClient) ->
     assert len(await events(visits)) == 1
 
 
-async def test_same_id_with_other_content_is_409(visits: AppClient) -> None:
-    body = create_visit_body(str(uuid.uuid4()))
+async def test_same_id_with_other_content_is_409(visits: AppClient, unit: str) -> None:
+    body = create_visit_body(unit)
     await visits.post("/api/v1/visits/visits", json=body)
     response = await visits.post("/api/v1/visits/visits", json=body | {"surprise": False})
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_time_without_offset_is_422(visits: AppClient) -> None:
-    body = create_visit_body(str(uuid.uuid4()), started_at="2021-02-22T16:15:00")
+async def test_time_without_offset_is_422(visits: AppClient, unit: str) -> None:
+    body = create_visit_body(unit, started_at="2021-02-22T16:15:00")
     response = await visits.post("/api/v1/visits/visits", json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "started_at"]

@@ -3,6 +3,7 @@
 Both are verified here and only here; services receive the result as a signed identity.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -16,13 +17,29 @@ import jwt
 from contracts.text import MAX_SUBJECT_LENGTH, is_subject
 from gateway.config import ProvincialClient, Settings
 from gateway.stores import Store
-from servicekit.access import UNIT_SCOPED, Identity, Role, Unauthenticated
+from servicekit.access import Identity, Role, Unauthenticated
 
 log = logging.getLogger(__name__)
 # Roles a person's token may carry; systems and the public are never people.
 PERSON_ROLES = frozenset(Role) - {Role.PROVINCIAL_SYSTEM, Role.PUBLIC}
 SIGNATURE_HEADER = "congvu-signature"
 CLIENT_HEADER = "congvu-client"
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    """Read a token's header alone, to choose its key; `jwt.decode` then checks all of it."""
+    # Not jwt.get_unverified_header: it decodes every segment, which jwt.decode does again.
+    segment = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, RecursionError):
+        header = None
+    if token.count(".") != 2 or not isinstance(header, dict):
+        raise Unauthenticated(
+            "The bearer token is malformed.",
+            vi="Mã thông báo (bearer token) sai cấu trúc.",
+        )
+    return header
 
 
 class BearerVerifier:
@@ -58,22 +75,28 @@ class BearerVerifier:
                 self._fetched_at = time.monotonic() - self.settings.oidc_jwks_cache_s + 60
                 log.warning("could not load the identity provider's keys: %r", exc)
         if kid not in self._keys:
-            raise Unauthenticated("The token was not signed by a known key.")
+            raise Unauthenticated(
+                "The token was not signed by a known key.",
+                vi="Mã thông báo (token) không được ký bằng khóa đã biết.",
+            )
         return self._keys[kid]
 
     async def verify(self, token: str) -> Identity:
         """Return the person a bearer token names; raise Unauthenticated otherwise."""
         s = self.settings
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError:
-            raise Unauthenticated("The bearer token is malformed.") from None
+        header = unverified_header(token)
         # The algorithm comes from settings; a token cannot choose it (no "none", no HS*).
         if header.get("alg") not in s.oidc_algorithms:
-            raise Unauthenticated("The token's algorithm is not accepted.")
+            raise Unauthenticated(
+                "The token's algorithm is not accepted.",
+                vi="Thuật toán ký của mã thông báo không được chấp nhận.",
+            )
         kid = header.get("kid")
         if not isinstance(kid, str):
-            raise Unauthenticated("The token names no signing key.")
+            raise Unauthenticated(
+                "The token names no signing key.",
+                vi="Mã thông báo không ghi khóa ký.",
+            )
         key = await self._key(kid)
         try:
             claims = jwt.decode(
@@ -86,26 +109,42 @@ class BearerVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("The token has expired.") from None
+            raise Unauthenticated("The token has expired.", vi="Mã thông báo đã hết hạn.") from None
         except jwt.ImmatureSignatureError:
-            raise Unauthenticated("The token is not valid yet.") from None
+            raise Unauthenticated(
+                "The token is not valid yet.", vi="Mã thông báo chưa đến thời điểm có hiệu lực."
+            ) from None
         except jwt.InvalidTokenError:
-            raise Unauthenticated("The token is not valid.") from None
+            raise Unauthenticated(
+                "The token is not valid.", vi="Mã thông báo không hợp lệ."
+            ) from None
         try:
             role = Role(str(claims.get(s.oidc_role_claim)))
         except ValueError:
-            raise Unauthenticated("The token carries no CongVu role.") from None
+            raise Unauthenticated(
+                "The token carries no CongVu role.",
+                vi="Mã thông báo không mang vai trò nào của CongVu.",
+            ) from None
         unit = claims.get(s.oidc_unit_claim)
         if unit is not None and not isinstance(unit, str):
-            raise Unauthenticated("The token's unit is not valid.")
-        if role not in PERSON_ROLES or (role in UNIT_SCOPED and not unit):
-            raise Unauthenticated("The token's role or unit is not valid.")
+            raise Unauthenticated(
+                "The token's unit is not valid.",
+                vi="Đơn vị ghi trong mã thông báo không hợp lệ.",
+            )
+        # Everyone but the Ministry acts within a unit's province: a token names the unit.
+        if role not in PERSON_ROLES or (role != Role.NATIONAL and not unit):
+            raise Unauthenticated(
+                "The token's role or unit is not valid.",
+                vi="Vai trò hoặc đơn vị ghi trong mã thông báo không hợp lệ.",
+            )
         subject = claims["sub"]
         # The services' rule for subjects, so no token passes here only to be refused there.
         if not is_subject(subject):
             raise Unauthenticated(
                 f"The token's subject must be 1 to {MAX_SUBJECT_LENGTH} characters of plain"
-                " text on one line."
+                " text on one line.",
+                vi=f"Định danh (subject) trong mã thông báo phải là văn bản một dòng, từ 1 đến"
+                f" {MAX_SUBJECT_LENGTH} ký tự.",
             )
         return Identity(subject=subject, role=role, unit_code=unit)
 
@@ -121,7 +160,10 @@ def parse_signature(header: str) -> tuple[int, list[str]]:
         elif name == "v1" and value.isascii() and len(value) <= 128:
             signatures.append(value.lower())
     if timestamp is None or not signatures:
-        raise Unauthenticated("CongVu-Signature must be t=<unix time>,v1=<hex>.")
+        raise Unauthenticated(
+            "CongVu-Signature must be t=<unix time>,v1=<hex>.",
+            vi="CongVu-Signature phải có dạng t=<thời điểm unix>,v1=<hex>.",
+        )
     return timestamp, signatures
 
 
@@ -150,22 +192,28 @@ class SignatureVerifier:
         client = self.clients.get(client_id)
         timestamp, given = parse_signature(header)
         if client is None:
-            raise Unauthenticated("The signature is not valid.")
+            raise Unauthenticated("The signature is not valid.", vi="Chữ ký không hợp lệ.")
         if abs(time.time() - timestamp) > self.tolerance_s:
-            raise Unauthenticated("The signature is too old or from the future; sign again.")
+            raise Unauthenticated(
+                "The signature is too old or from the future; sign again.",
+                vi="Chữ ký đã quá cũ hoặc mang thời điểm tương lai; hãy ký lại.",
+            )
         expected = [
             sign(s.get_secret_value(), timestamp, method, target, body) for s in client.secrets
         ]
         # Compare every pair in constant time, so timing tells nothing about the secrets.
         verified = [e for e in expected if any([hmac.compare_digest(e, g) for g in given])]
         if not verified:
-            raise Unauthenticated("The signature is not valid.")
+            raise Unauthenticated("The signature is not valid.", vi="Chữ ký không hợp lệ.")
         # Each verified signature is accepted once: a replay with one of two dropped is one too.
         fresh = [
             await self.store.add(f"sig:{client.id}:{v}", 2 * self.tolerance_s) for v in verified
         ]
         if not all(fresh):
-            raise Unauthenticated("This signed request was already received.")
+            raise Unauthenticated(
+                "This signed request was already received.",
+                vi="Yêu cầu có chữ ký này đã được nhận trước đó.",
+            )
         return Identity(
             subject=f"client:{client.id}",
             role=Role.PROVINCIAL_SYSTEM,

@@ -15,6 +15,7 @@ from gateway.limits import CircuitBreaker, RateLimiter
 from gateway.refusals import RefusalReporter
 from gateway.state import GatewayState
 from gateway.stores import create_store
+from gateway.upstream import upstream_client
 from servicekit.errors import install_problem_handlers
 from servicekit.health import ReadinessCheck, health_router
 from servicekit.logs import configure_logging
@@ -43,9 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout = httpx.Timeout(
             settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s
         )
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        # Idle connections go before uvicorn's 5 s keep-alive closes them under a request.
+        limits = httpx.Limits(max_connections=100, keepalive_expiry=4)
         clients = {
-            name: httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
+            name: upstream_client(base_url=url, timeout=timeout, limits=limits)
             for name, url in settings.upstreams().items()
         }
         oidc_http = httpx.AsyncClient(timeout=timeout)

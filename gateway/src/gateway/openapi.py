@@ -3,12 +3,16 @@
 import asyncio
 import copy
 import time
+from collections.abc import Awaitable, Callable
+from importlib.metadata import version
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from servicekit.access import PEOPLE, POLICY, Role
 
@@ -18,7 +22,14 @@ TITLE = "CongVu API"
 DESCRIPTION = (
     "API công khai của CongVu: kiểm tra công vụ, kỷ luật, kỷ cương hành chính. "
     "Every path is `/api/v1/<service>/...`; errors are application/problem+json (RFC 9457); "
-    "lists use cursor pagination (`limit`, `cursor`, `next_cursor`)."
+    "lists use cursor pagination (`limit`, `cursor`, `next_cursor`).\n\n"
+    "Phạm vi dữ liệu (who sees what): the Ministry of Home Affairs (`national`) sees every"
+    " province and keeps the national registry; admins, the inspectorate, team leaders,"
+    " inspectors and provincial systems act within the province their token's unit lies in;"
+    " unit heads and staff within their unit and the units beneath it. Teams, checklists and"
+    " plans belong to the province that made them. Anything outside the caller's reach answers"
+    " 404 and is left out of lists; a body naming it is refused with 422 at that field, as an"
+    " id nobody used."
 )
 CONTACT = {"name": "Nhóm phát triển CongVu"}
 
@@ -106,7 +117,8 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "bearerFormat": "JWT",
         "description": (
             "Cán bộ đăng nhập qua nhà cung cấp định danh (OIDC). The token carries the role"
-            " (`congvu_role`) and, for unit roles, the official unit code (`congvu_unit`)."
+            " (`congvu_role`) and the official code of the person's unit (`congvu_unit`):"
+            " every role but `national` needs one (401 without it)."
         ),
     },
     "signedRequest": {
@@ -264,7 +276,47 @@ async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(document)
 
 
+# Swagger UI's dist files as the pinned fastapi-offline wheel ships them, so /docs works on
+# a network without internet. Its version is in each URL: a new wheel is a new URL, so the
+# files may be cached for good.
+SWAGGER_UI = Path(str(files("fastapi_offline") / "static"))
+ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon.png": "image/png",
+}
+ASSETS_VERSION = version("fastapi-offline")
+ASSETS_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+def asset_url(name: str) -> str:
+    """Return where the page finds the Swagger UI file `name`."""
+    return f"/docs/assets/{name}?v={ASSETS_VERSION}"
+
+
+def _asset(name: str, media_type: str) -> Callable[[], Awaitable[FileResponse]]:
+    path = SWAGGER_UI / name
+
+    async def serve() -> FileResponse:
+        return FileResponse(
+            path, media_type=media_type, headers={"Cache-Control": ASSETS_CACHE_CONTROL}
+        )
+
+    return serve
+
+
+# One exact route a file: any other path under /docs/assets is the router's plain 404.
+for _name, _media_type in ASSETS.items():
+    router.add_api_route(f"/docs/assets/{_name}", _asset(_name, _media_type), methods=["GET"])
+
+
 @router.get("/docs")
 async def docs() -> HTMLResponse:
-    """Serve Swagger UI over the merged document."""
-    return get_swagger_ui_html(openapi_url="/openapi.json", title=TITLE)
+    """Serve Swagger UI over the merged document, from the gateway's own files."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=TITLE,
+        swagger_js_url=asset_url("swagger-ui-bundle.js"),
+        swagger_css_url=asset_url("swagger-ui.css"),
+        swagger_favicon_url=asset_url("favicon.png"),
+    )

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import math
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import ClassVar
 from urllib.parse import unquote
@@ -58,16 +59,18 @@ _DROP_REQUEST = {
     REQUEST_ID_HEADER.encode(),
 }
 _DROP_RESPONSE = {
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "date",
-    "server",
-    REQUEST_ID_HEADER,
+    b"connection",
+    b"keep-alive",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+    b"upgrade",
+    b"date",
+    b"server",
+    REQUEST_ID_HEADER.encode(),
 }
+# Letters, digits, "-", "_", "~" and "/": each segment decodes to itself, never to a dot one.
+_PLAIN_PATH = re.compile(rb"[A-Za-z0-9_~/-]*")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
 
@@ -78,7 +81,6 @@ class BodyTooLarge(DomainError):
     """The request body is over the configured cap."""
 
     status_code = 413
-    title = "Content Too Large"
     # The rest of the body is not read: the connection ends with the answer.
     default_headers: ClassVar[dict[str, str] | None] = {"Connection": "close"}
 
@@ -87,7 +89,6 @@ class BodyTimeout(DomainError):
     """The request body did not arrive within BODY_TIMEOUT_S."""
 
     status_code = 408
-    title = "Request Timeout"
     default_headers: ClassVar[dict[str, str] | None] = {"Connection": "close"}
 
 
@@ -95,49 +96,54 @@ class RateLimited(DomainError):
     """Too many requests from this caller for this operation."""
 
     status_code = 429
-    title = "Too Many Requests"
 
 
 class UpstreamUnavailable(DomainError):
     """The service is down or its circuit is open."""
 
     status_code = 503
-    title = "Service Unavailable"
 
 
 class GatewayTimeout(DomainError):
     """The service did not answer in time."""
 
     status_code = 504
-    title = "Gateway Timeout"
 
 
 class BadGateway(DomainError):
     """The connection to the service broke."""
 
     status_code = 502
-    title = "Bad Gateway"
 
 
 async def _read_capped(request: Request, cap: int, timeout_s: float) -> bytes:
     """Read the body, refusing one over `cap` bytes or still arriving after `timeout_s`."""
+    too_large = BodyTooLarge(
+        f"The request body is over {cap} bytes.", vi=f"Nội dung yêu cầu vượt quá {cap} byte."
+    )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise BodyTooLarge(f"The request body is over {cap} bytes.")
+        raise too_large
     body = bytearray()
     try:
         async with asyncio.timeout(timeout_s):
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > cap:
-                    raise BodyTooLarge(f"The request body is over {cap} bytes.")
+                    raise too_large
     except TimeoutError:
-        raise BodyTimeout(f"The request body did not arrive within {timeout_s:g} s.") from None
+        raise BodyTimeout(
+            f"The request body did not arrive within {timeout_s:g} s.",
+            vi=f"Nội dung yêu cầu không đến đủ trong {timeout_s:g} giây.",
+        ) from None
     return bytes(body)
 
 
 def _safe_path(raw_path: bytes) -> bool:
     """Refuse paths whose decoded segments would route differently upstream."""
+    # Most paths are ids and words: nothing escaped, no dots, so nothing to decode.
+    if _PLAIN_PATH.fullmatch(raw_path):
+        return True
     for segment in raw_path.decode("latin-1").split("/"):
         decoded = unquote(segment)
         if decoded in (".", "..") or any(c in decoded for c in "/?#\\"):
@@ -151,11 +157,17 @@ async def _authenticate(request: Request, state: GatewayState, body: bytes) -> I
     authorization = request.headers.get("authorization")
     signature = request.headers.get(SIGNATURE_HEADER)
     if authorization is not None and signature is not None:
-        raise Unauthenticated("Send a bearer token or a signature, not both.")
+        raise Unauthenticated(
+            "Send a bearer token or a signature, not both.",
+            vi="Hãy gửi mã thông báo (bearer token) hoặc chữ ký, không gửi cả hai.",
+        )
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("Authorization must be 'Bearer <token>'.")
+            raise Unauthenticated(
+                "Authorization must be 'Bearer <token>'.",
+                vi="Authorization phải có dạng 'Bearer <token>'.",
+            )
         return await state.bearer.verify(token.strip())
     if signature is not None:
         client = request.headers.get(CLIENT_HEADER, "")
@@ -194,6 +206,7 @@ async def _check_limits(request: Request, state: GatewayState, name: str, caller
     if wait is not None:
         raise RateLimited(
             f"Over {limit} requests a minute for this operation; slow down.",
+            vi=f"Vượt quá {limit} yêu cầu mỗi phút cho thao tác này; hãy gửi chậm lại.",
             headers={"Retry-After": str(wait)},
         )
 
@@ -217,6 +230,7 @@ async def _send(
     if wait is not None:
         raise UpstreamUnavailable(
             f"The {service} service is unavailable; try again shortly.",
+            vi=f"Dịch vụ {service} tạm thời không sẵn sàng; hãy thử lại sau ít phút.",
             headers={"Retry-After": str(math.ceil(wait))},
         )
     attempts = 2 if may_retry else 1
@@ -232,16 +246,23 @@ async def _send(
             log.warning("upstream %s unreachable", service)
             raise UpstreamUnavailable(
                 f"The {service} service is not reachable; try again.",
+                vi=f"Không kết nối được dịch vụ {service}; hãy thử lại.",
                 headers={"Retry-After": str(settings.upstream_retry_after_s)},
             ) from None
         except (httpx.TimeoutException, TimeoutError):
             breaker.failed()
-            raise GatewayTimeout(f"The {service} service did not answer in time.") from None
+            raise GatewayTimeout(
+                f"The {service} service did not answer in time.",
+                vi=f"Dịch vụ {service} không trả lời kịp.",
+            ) from None
         except httpx.TransportError:
             breaker.failed()
             # The request may have reached the service: the client must not assume it failed.
             log.warning("upstream %s broke the connection", service, exc_info=True)
-            raise BadGateway(f"The {service} service gave no valid answer.") from None
+            raise BadGateway(
+                f"The {service} service gave no valid answer.",
+                vi=f"Dịch vụ {service} không trả lời hợp lệ.",
+            ) from None
         breaker.succeeded()
         return response
     raise AssertionError("unreachable")
@@ -260,9 +281,9 @@ async def _body_until(
         raise
 
 
-@router.api_route("/api/v1/{service}/{path:path}", methods=METHODS)
-async def forward(service: str, path: str, request: Request) -> Response:
+async def forward(request: Request) -> Response:
     """Authenticate, authorise and limit the caller, then stream the service's answer back."""
+    service: str = request.path_params["service"]
     state: GatewayState = request.app.state.gateway
     deadline = asyncio.get_running_loop().time() + state.settings.upstream_timeout_s
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
@@ -277,8 +298,13 @@ async def forward(service: str, path: str, request: Request) -> Response:
     await _check_limits(request, state, name, caller)
     if caller.role not in operation.roles:
         if caller is ANONYMOUS:
-            raise Unauthenticated("Sign in to do this.")
-        refused = problem_response(request, status=403, detail="Your role may not do this.")
+            raise Unauthenticated("Sign in to do this.", vi="Hãy đăng nhập để làm việc này.")
+        refused = problem_response(
+            request,
+            status=403,
+            detail="Your role may not do this.",
+            vi="Vai trò của bạn không được làm việc này.",
+        )
         if operation.audited:
             refused.background = BackgroundTask(
                 state.refusals.refused,
@@ -307,11 +333,10 @@ async def forward(service: str, path: str, request: Request) -> Response:
         may_retry=may_retry(request.method, request.headers),
         deadline=deadline,
     )
-    headers = [
-        (k.encode("latin-1"), v.encode("latin-1"))
-        for k, v in upstream.headers.multi_items()
-        if k.lower() not in _DROP_RESPONSE
-    ]
+    # The service's header lines as bytes (names lowercased, as ASGI wants): nothing decoded
+    # only to be encoded again.
+    lowered = [(k.lower(), v) for k, v in upstream.headers.raw]
+    headers = [(k, v) for k, v in lowered if k not in _DROP_RESPONSE]
     response = StreamingResponse(
         _body_until(upstream, deadline, service),
         status_code=upstream.status_code,
@@ -332,7 +357,9 @@ def _unrouted(request: Request, service: str) -> DomainError:
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
     known = service in state.clients and _safe_path(raw_path)
     methods = methods_of(request.scope["path"]) if known else []
-    return MethodNotAllowed.at(methods) if methods else NotFound("No such resource.")
+    if methods:
+        return MethodNotAllowed.at(methods)
+    return NotFound("No such resource.", vi="Không có tài nguyên này.")
 
 
 class _OtherMethods:
@@ -346,6 +373,8 @@ class _OtherMethods:
         raise _unrouted(request, request.path_params["service"])
 
 
+# A plain Starlette route: FastAPI's dependency solving would only hand over the request.
+router.routes.append(Route("/api/v1/{service}/{path:path}", forward, methods=METHODS))
 # Every method `forward` does not take; Starlette's own 405 would list METHODS everywhere.
 router.routes.append(
     Route("/api/v1/{service}/{path:path}", _OtherMethods(), include_in_schema=False)

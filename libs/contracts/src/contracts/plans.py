@@ -14,6 +14,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
 )
+from pydantic_core import PydanticCustomError
 
 from contracts import topics
 from contracts.base import Event
@@ -217,7 +218,9 @@ def _real_date(value: str) -> str:
     try:
         document_day(value)
     except ValueError:
-        raise ValueError("No such date: months run 01 to 12, days as that month has.") from None
+        raise PydanticCustomError(
+            "document_date", "No such date: months run 01 to 12, days as that month has"
+        ) from None
     return value
 
 

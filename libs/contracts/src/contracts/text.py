@@ -62,7 +62,7 @@ def _blank(value: str) -> bool:
 
 
 def _cleaner(
-    refused: Callable[[str], bool], kind: str, *, lines: bool = False
+    refused: Callable[[str], bool], kind: str, kind_vi: str, *, lines: bool = False
 ) -> Callable[[Any], Any]:
     def clean(value: Any) -> Any:
         if not isinstance(value, str):
@@ -76,7 +76,8 @@ def _cleaner(
             raise PydanticCustomError(
                 "text_character",
                 "Character {character} is not allowed in {kind}",
-                {"character": f"U+{ord(char):04X}", "kind": kind},
+                # `kind_vi` names the kind in the Vietnamese message (servicekit.messages).
+                {"character": f"U+{ord(char):04X}", "kind": kind, "kind_vi": kind_vi},
             )
         # Names and codes refuse invisible characters; text that keeps them may hold nothing
         # else, and is then as empty as a text of spaces: a required one is refused.
@@ -88,9 +89,11 @@ def _cleaner(
 
 
 # Length limits go on the field, e.g. `name: Name = Field(max_length=255)`.
-Code = Annotated[str, BeforeValidator(_cleaner(_refused_in_code, "a code"))]
-Name = Annotated[str, BeforeValidator(_cleaner(_refused_in_name, "a name"))]
-FreeText = Annotated[str, BeforeValidator(_cleaner(_refused_in_free_text, "text", lines=True))]
+Code = Annotated[str, BeforeValidator(_cleaner(_refused_in_code, "a code", "mã"))]
+Name = Annotated[str, BeforeValidator(_cleaner(_refused_in_name, "a name", "tên"))]
+FreeText = Annotated[
+    str, BeforeValidator(_cleaner(_refused_in_free_text, "text", "văn bản", lines=True))
+]
 # The `sub` a person's or system's sign-in token names them by.
 Subject = Annotated[Code, Field(min_length=1, max_length=MAX_SUBJECT_LENGTH)]
 

@@ -1,7 +1,15 @@
-"""`make demo`: drive the seed scenario through the gateway and print what reporting shows."""
+"""`make demo`: drive the seed scenario through the gateway and print what reporting shows.
+
+Every call is made by the person who makes it in real life, each with a token of their own:
+the Ministry of Home Affairs (`national`) keeps the national list of administrative units
+(provinces, districts, communes) and reads the summary across every province; a province's
+admin registers the province's own agencies beneath them and approves its plans; its
+inspectorate forms its teams, drafts its plans and schedules their inspections; its team
+leaders start the visits; heads of inspected units read what they may; citizens rate without
+an account.
+"""
 
 import argparse
-import re
 import sys
 import time
 import uuid
@@ -14,7 +22,17 @@ from typing import Any
 
 import httpx
 
-from devstack.scenario import PLANS, TEAMS, UNITS, DemoInspection, DemoPlan, DemoTeam, DemoUnit
+from devstack.scenario import (
+    PLANS,
+    PROVINCES,
+    TEAMS,
+    UNITS,
+    DemoInspection,
+    DemoPlan,
+    DemoTeam,
+    DemoUnit,
+    province_of,
+)
 from devstack.token import mint_token
 from servicekit.access import Role
 
@@ -31,55 +49,72 @@ COLUMNS = (
 )
 # What each column shows, and what reporting must show before the demo prints it.
 FIGURES = ("inspections_started", "visits_started", "ratings_count")
-
-
-# Who does what in the scenario; everything else is read by the inspectorate.
-DEMO_ROLES: dict[tuple[str, str], Role | None] = {
-    ("POST", "/api/v1/plans/units"): Role.ADMIN,
-    ("POST", "/api/v1/plans/teams"): Role.INSPECTORATE,
-    ("POST", "/api/v1/plans/plans"): Role.INSPECTORATE,
-    ("POST", "/api/v1/plans/inspections"): Role.INSPECTORATE,
-    ("POST", "/api/v1/visits/visits"): Role.INSPECTOR,
-    ("POST", "/api/v1/citizen-feedback/ratings"): None,
-}
-APPROVAL = re.compile(r"^/api/v1/plans/plans/[^/]+/approval$")
 KINDS = {"surprise": "Đột xuất", "periodic": "Theo kế hoạch", "thematic": "Chuyên đề"}
 STATUSES = {"draft": "Dự thảo", "approved": "Đã duyệt", "closed": "Đã kết thúc"}
 DEFAULT_CHECKLIST = "(mặc định)"
+# The units on the Ministry's national list; any other unit is a province's own agency.
+ADMINISTRATIVE = frozenset({"province", "district", "commune"})
+# What visits and citizen-feedback answer, in either language, for a unit whose
+# registration has not reached them yet.
+UNIT_NOT_KNOWN = frozenset(
+    {
+        "No registered unit has this id.",
+        "Không có đơn vị nào trong danh mục có mã định danh này.",
+    }
+)
 
 
-class RoleAuth(httpx.Auth):
-    """Calls each operation as the role that does it in real life, with a local token."""
+# Citizens rate without an account: their calls carry no credentials.
+CITIZEN = httpx.Auth()
+
+
+class Person(httpx.Auth):
+    """One person signed in: each request they send carries their bearer token."""
+
+    def __init__(self, token: str) -> None:
+        self.authorization = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self.authorization
+        yield request
+
+
+class People:
+    """The people of the scenario, each with a local token (`auth=` of the calls they make).
+
+    The Ministry's token names no unit. Everyone else's names the unit they work in, which
+    sets the province they act for: a province's officials name the province, a unit head
+    their unit. Subjects are stable (Idempotency-Keys belong to their caller, and a team
+    member is matched by subject), so a rerun finds and replays what the first run did.
+    """
 
     def __init__(self, keys_dir: Path) -> None:
         self.keys_dir = keys_dir
-        # Stable subjects: Idempotency-Keys belong to their caller, so a rerun replays.
-        self.tokens = {
-            role: mint_token(role, None, keys_dir=keys_dir, subject=f"demo.{role.value}")
-            for role in (Role.ADMIN, Role.INSPECTOR, Role.INSPECTORATE)
-        }
+        self._signed_in: dict[tuple[Role, str | None, str | None], Person] = {}
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        path = request.url.path
-        role = (
-            Role.ADMIN
-            if APPROVAL.match(path)
-            else DEMO_ROLES.get((request.method, path), Role.INSPECTORATE)
-        )
-        if role is not None and "Authorization" not in request.headers:
-            # Citizens rate without an account.
-            request.headers["Authorization"] = f"Bearer {self.tokens[role]}"
-        yield request
+    def _person(self, role: Role, unit: str | None, subject: str | None) -> Person:
+        key = (role, unit, subject)
+        if key not in self._signed_in:
+            token = mint_token(role, unit, keys_dir=self.keys_dir, subject=subject)
+            self._signed_in[key] = Person(token)
+        return self._signed_in[key]
 
-    def unit_head(self, unit_code: str) -> dict[str, str]:
-        """Return the Authorization header of the head of a unit."""
-        token = mint_token(Role.UNIT_HEAD, unit_code, keys_dir=self.keys_dir)
-        return {"Authorization": f"Bearer {token}"}
+    @property
+    def ministry(self) -> Person:
+        """Return the Ministry of Home Affairs: every province, the national registry."""
+        return self._person(Role.NATIONAL, None, "demo.bo-noi-vu")
 
-    def team_leader(self, subject: str) -> dict[str, str]:
-        """Return the Authorization header of a team's leader: only the team starts its visits."""
-        token = mint_token(Role.TEAM_LEADER, None, keys_dir=self.keys_dir, subject=subject)
-        return {"Authorization": f"Bearer {token}"}
+    def official(self, role: Role, province: str) -> Person:
+        """Return the province's admin, inspectorate or inspector (`province`: its code)."""
+        return self._person(role, province, f"demo.{PROVINCES[province]}.{role.value}")
+
+    def team_leader(self, subject: str, province: str) -> Person:
+        """Return a team's leader, of the team's province: only the team starts its visits."""
+        return self._person(Role.TEAM_LEADER, province, subject)
+
+    def unit_head(self, unit_code: str) -> Person:
+        """Return the head of a unit."""
+        return self._person(Role.UNIT_HEAD, unit_code, None)
 
 
 def created(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -90,7 +125,7 @@ def created(response: httpx.Response, what: str) -> dict[str, Any]:
     return resource
 
 
-def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> str:
+def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str], registrar: Person) -> str:
     """Register a unit, or find it if the registry already has it; return its id."""
     body: dict[str, Any] = {"code": unit.code, "name": unit.name, "level": unit.level}
     if unit.kind is not None:
@@ -101,17 +136,21 @@ def register(api: httpx.Client, unit: DemoUnit, ids: dict[str, str]) -> str:
         body["valid_from"] = unit.valid_from
     if unit.valid_to is not None:
         body["valid_to"] = unit.valid_to
-    response = api.post("/api/v1/plans/units", json=body)
+    response = api.post("/api/v1/plans/units", json=body, auth=registrar)
     if response.status_code == 409:
-        found = api.get("/api/v1/plans/units", params={"code": unit.code}).json()["items"]
+        params = {"code": unit.code}
+        found = api.get("/api/v1/plans/units", params=params, auth=registrar).json()["items"]
+        if not found:
+            raise SystemExit(f"registering {unit.name} failed: {response.text}")
         return str(found[0]["id"])
     return str(created(response, f"registering {unit.name}")["id"])
 
 
-def form_team(api: httpx.Client, team: DemoTeam) -> str:
+def form_team(api: httpx.Client, team: DemoTeam, inspectorate: Person) -> str:
     """Found a team, or find the one an earlier run founded; return its id."""
     leader = team.members[0].subject
-    for found in api.get("/api/v1/plans/teams", params={"member": leader}).json()["items"]:
+    teams = api.get("/api/v1/plans/teams", params={"member": leader}, auth=inspectorate)
+    for found in teams.json()["items"]:
         if found["name"] == team.name:
             return str(found["id"])
     body = {
@@ -123,20 +162,31 @@ def form_team(api: httpx.Client, team: DemoTeam) -> str:
         "valid_from": team.valid_from,
         "valid_to": team.valid_to,
     }
-    return str(created(api.post("/api/v1/plans/teams", json=body), f"forming {team.name}")["id"])
+    response = api.post("/api/v1/plans/teams", json=body, auth=inspectorate)
+    return str(created(response, f"forming {team.name}")["id"])
 
 
-def default_checklist(api: httpx.Client) -> str:
-    """Return the id of the default checklist `make up` installs."""
-    for checklist in api.get("/api/v1/plans/checklists", params={"limit": 500}).json()["items"]:
+def default_checklist(api: httpx.Client, inspectorate: Person) -> str:
+    """Return the id of the Ministry's default checklist `make up` installs.
+
+    It belongs to no province: every province's inspectorate finds it and schedules with it.
+    """
+    listed = api.get("/api/v1/plans/checklists", params={"limit": 500}, auth=inspectorate)
+    for checklist in listed.json()["items"]:
         if checklist["current"]["name"].endswith(DEFAULT_CHECKLIST):
             return str(checklist["id"])
     raise SystemExit("The default checklist is missing: run `make reference-data`.")
 
 
-def approved_plan(api: httpx.Client, plan: DemoPlan, ids: dict[str, str]) -> dict[str, Any]:
-    """Draft and approve a plan, or find the one an earlier run made; return it."""
-    listed = api.get("/api/v1/plans/plans", params={"year": plan.year, "limit": 500}).json()
+def approved_plan(
+    api: httpx.Client, plan: DemoPlan, ids: dict[str, str], people: People
+) -> dict[str, Any]:
+    """Have the province's inspectorate draft a plan and its admin approve it, or find the
+    plan an earlier run made; return it."""
+    inspectorate = people.official(Role.INSPECTORATE, plan.province)
+    admin = people.official(Role.ADMIN, plan.province)
+    params = {"year": plan.year, "limit": 500}
+    listed = api.get("/api/v1/plans/plans", params=params, auth=inspectorate).json()
     found = [p for p in listed["items"] if (p["number"], p["issuer"]) == (plan.number, plan.issuer)]
     if found:
         current: dict[str, Any] = found[0]
@@ -155,20 +205,31 @@ def approved_plan(api: httpx.Client, plan: DemoPlan, ids: dict[str, str]) -> dic
         }
         if plan.signer_position is not None:
             body["signer"] = {"position": plan.signer_position}
-        current = created(api.post("/api/v1/plans/plans", json=body), f"drafting {plan.number}")
+        response = api.post("/api/v1/plans/plans", json=body, auth=inspectorate)
+        current = created(response, f"drafting {plan.number}")
     if current["status"] == "draft":
         path = f"/api/v1/plans/plans/{current['id']}"
-        etag = api.get(path).headers["etag"]
+        etag = api.get(path, auth=admin).headers["etag"]
         # A past plan is approved on the day its officials approved it, not today.
         approval = {"approved_on": plan.approved_on} if plan.approved_on else {}
-        response = api.post(f"{path}/approval", json=approval, headers={"If-Match": etag})
-        response.raise_for_status()
+        response = api.post(
+            f"{path}/approval", json=approval, headers={"If-Match": etag}, auth=admin
+        )
+        if response.status_code != 200:
+            raise SystemExit(
+                f"approving {plan.number} failed: {response.status_code} {response.text}"
+            )
         current = response.json()
     return current
 
 
 def schedule(
-    api: httpx.Client, plan_id: str, inspection: DemoInspection, team_id: str, checklist_id: str
+    api: httpx.Client,
+    plan_id: str,
+    inspection: DemoInspection,
+    team_id: str,
+    checklist_id: str,
+    inspectorate: Person,
 ) -> dict[str, Any]:
     """Schedule an inspection, or find the one an earlier run scheduled; return it."""
     body = {
@@ -185,30 +246,48 @@ def schedule(
         "target_unit_id": inspection.target,
         "limit": 500,
     }
-    for found in api.get("/api/v1/plans/inspections", params=params).json()["items"]:
+    listed = api.get("/api/v1/plans/inspections", params=params, auth=inspectorate)
+    for found in listed.json()["items"]:
         if found["status"] != "cancelled" and found["kind"] == inspection.kind:
             return dict(found)
-    return created(api.post("/api/v1/plans/inspections", json=body), "scheduling an inspection")
+    response = api.post("/api/v1/plans/inspections", json=body, auth=inspectorate)
+    return created(response, "scheduling an inspection")
 
 
-def rate(api: httpx.Client, rating: dict[str, Any], key: str, timeout_s: float = 120.0) -> None:
-    """Send a rating, waiting until its unit's registration has reached citizen-feedback.
+def unit_not_known(response: httpx.Response) -> bool:
+    """Tell whether a service refused a unit because its registration has not reached it."""
+    if response.status_code != 422:
+        return False
+    return any(
+        e.get("loc") == ["body", "unit_id"] and e.get("msg") in UNIT_NOT_KNOWN
+        for e in response.json().get("errors") or []
+    )
 
-    Right after a first `make up`, citizen-feedback is still reading the 3,355 imported
-    units (about a minute on two cores): a rating waits for its unit.
+
+def once_known(
+    api: httpx.Client,
+    path: str,
+    body: dict[str, Any],
+    what: str,
+    *,
+    auth: httpx.Auth,
+    headers: dict[str, str] | None = None,
+    timeout_s: float = 120.0,
+) -> None:
+    """POST about a unit, again until the unit's registration has reached the service.
+
+    Visits and citizen-feedback learn the registry from the plans service's events: right
+    after a first `make up` they are still reading the 3,355 imported units (about a minute
+    on two cores), so a visit or a rating waits for its unit.
     """
     deadline = time.monotonic() + timeout_s
     while True:
-        response = api.post(
-            "/api/v1/citizen-feedback/ratings", json=rating, headers={"Idempotency-Key": key}
-        )
-        unknown = response.status_code == 422 and any(
-            e["msg"].startswith("No registered unit") for e in response.json().get("errors", [])
-        )
-        if not unknown or time.monotonic() > deadline:
-            response.raise_for_status()
-            return
+        response = api.post(path, json=body, headers=headers, auth=auth)
+        if not unit_not_known(response) or time.monotonic() > deadline:
+            break
         time.sleep(0.2)
+    if response.is_error:
+        raise SystemExit(f"{what} failed: {response.status_code} {response.text}")
 
 
 @dataclass
@@ -222,30 +301,47 @@ class Outcome:
     team_names: dict[str, str]
 
 
-def run(api: httpx.Client, auth: RoleAuth) -> Outcome:
+def registrar_of(unit: DemoUnit, people: People) -> Person:
+    """Return who registers a unit: the Ministry an administrative unit, the province its own
+    agencies (beneath a unit of the province, as a province's admin must)."""
+    if unit.level in ADMINISTRATIVE:
+        return people.ministry
+    return people.official(Role.ADMIN, province_of(unit.code))
+
+
+def run(api: httpx.Client, people: People) -> Outcome:
     """Send the scenario; return what reporting and plans then show."""
     ids: dict[str, str] = {}
     for unit in UNITS:
-        ids[unit.code] = register(api, unit, ids)
-    team_ids = {team.key: form_team(api, team) for team in TEAMS}
-    checklist_id = default_checklist(api)
+        ids[unit.code] = register(api, unit, ids, registrar_of(unit, people))
+    teams = {team.key: team for team in TEAMS}
+    team_ids = {
+        team.key: form_team(api, team, people.official(Role.INSPECTORATE, team.province))
+        for team in TEAMS
+    }
+    # Every province schedules with the Ministry's default checklist.
+    checklists = {
+        plan.province: default_checklist(api, people.official(Role.INSPECTORATE, plan.province))
+        for plan in PLANS
+    }
     plans, inspections = [], []
-    # The scheduled inspection each scenario visit carries out, and who leads its team.
-    carried: dict[tuple[str, str], tuple[str, str]] = {}
-    leaders = {team.key: team.members[0].subject for team in TEAMS}
+    # The scheduled inspection each scenario visit carries out, and the team that carries it.
+    carried: dict[tuple[str, str], tuple[str, DemoTeam]] = {}
     for plan in PLANS:
-        current = approved_plan(api, plan, ids)
+        current = approved_plan(api, plan, ids, people)
         plans.append(current)
+        inspectorate = people.official(Role.INSPECTORATE, plan.province)
         for planned in plan.inspections:
             target = replace(planned, target=ids[planned.target])
-            inspection = schedule(api, current["id"], target, team_ids[planned.team], checklist_id)
+            team_id, checklist_id = team_ids[planned.team], checklists[plan.province]
+            inspection = schedule(api, current["id"], target, team_id, checklist_id, inspectorate)
             inspections.append(inspection)
             carrying = [(planned.target, planned.visit_at)] if planned.visit_at else []
             for visit_key in (*carrying, *planned.more_visits):
-                carried[visit_key] = (inspection["id"], leaders[planned.team])
+                carried[visit_key] = (inspection["id"], teams[planned.team])
     for unit in UNITS:
         for started_at, note in unit.visits:
-            inspection_id, leader = carried.get((unit.code, started_at), (None, None))
+            inspection_id, team = carried.get((unit.code, started_at), (None, None))
             visit = {
                 "id": str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/{started_at}")),
                 "unit_id": ids[unit.code],
@@ -254,17 +350,35 @@ def run(api: httpx.Client, auth: RoleAuth) -> Outcome:
                 "note": note,
                 "inspection_id": inspection_id,
             }
-            headers = auth.team_leader(leader) if leader else {}
-            api.post("/api/v1/visits/visits", json=visit, headers=headers).raise_for_status()
+            # The leader of the inspection's team starts it; a visit outside any inspection
+            # is an inspector's of the unit's province.
+            visitor = (
+                people.team_leader(team.members[0].subject, team.province)
+                if team is not None
+                else people.official(Role.INSPECTOR, province_of(unit.code))
+            )
+            what = f"starting the visit at {unit.name}"
+            once_known(api, "/api/v1/visits/visits", visit, what, auth=visitor)
         for index, score in enumerate(unit.ratings):
             rating = {"unit_id": ids[unit.code], "score": score, "service": "Chứng thực bản sao"}
             key = str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/rating/{index}"))
-            rate(api, rating, key)
+            once_known(
+                api,
+                "/api/v1/citizen-feedback/ratings",
+                rating,
+                f"rating {unit.name}",
+                auth=CITIZEN,
+                headers={"Idempotency-Key": key},
+            )
+    # The Ministry reads the summary: every province shows.
+    ministry = people.ministry
     figures = expected_figures()
-    cards = [wait_for_scorecard(api, ids[u.code], u, figures[u.code]) for u in UNITS]
+    cards = [wait_for_scorecard(api, ids[u.code], u, figures[u.code], ministry) for u in UNITS]
     started = {inspection_id for inspection_id, _ in carried.values()}
     inspections = [
-        wait_for_inspection(api, i["id"], "started" if i["id"] in started else i["status"])
+        wait_for_inspection(
+            api, i["id"], "started" if i["id"] in started else i["status"], ministry
+        )
         for i in inspections
     ]
     names = {
@@ -276,12 +390,13 @@ def run(api: httpx.Client, auth: RoleAuth) -> Outcome:
 
 
 def wait_for_inspection(
-    api: httpx.Client, inspection_id: str, status: str, timeout_s: float = 30.0
+    api: httpx.Client, inspection_id: str, status: str, reader: Person, timeout_s: float = 30.0
 ) -> dict[str, Any]:
     """Wait until plans shows the inspection in `status` (a visit starts it over the broker)."""
     deadline = time.monotonic() + timeout_s
+    path = f"/api/v1/plans/inspections/{inspection_id}"
     while True:
-        inspection: dict[str, Any] = api.get(f"/api/v1/plans/inspections/{inspection_id}").json()
+        inspection: dict[str, Any] = api.get(path, auth=reader).json()
         if inspection.get("status") == status:
             return inspection
         if time.monotonic() > deadline:
@@ -313,12 +428,13 @@ def wait_for_scorecard(
     unit_id: str,
     unit: DemoUnit,
     figures: Counter[str],
+    reader: Person,
     timeout_s: float = 30.0,
 ) -> dict[str, Any]:
     """Wait until reporting shows the unit with at least the scenario's figures."""
     deadline = time.monotonic() + timeout_s
     while True:
-        response = api.get(f"/api/v1/reporting/units/{unit_id}")
+        response = api.get(f"/api/v1/reporting/units/{unit_id}", auth=reader)
         if response.status_code == 200:
             card: dict[str, Any] = response.json()
             # Registry names win: official units keep the name the official list gives.
@@ -397,13 +513,13 @@ def render_schedule(outcome: Outcome) -> str:
     return f"{plans}\n\n{inspections}"
 
 
-def secrecy(api: httpx.Client, auth: RoleAuth, outcome: Outcome) -> str:
+def secrecy(api: httpx.Client, people: People, outcome: Outcome) -> str:
     """Return what heads of inspected units see of inspections of their own unit."""
     lines = []
     codes = {c["unit_id"]: c["code"] for c in outcome.cards}
     for inspection in outcome.inspections[3:5]:
         code = codes[inspection["target_unit_id"]]
-        seen = api.get("/api/v1/plans/inspections", headers=auth.unit_head(code)).json()
+        seen = api.get("/api/v1/plans/inspections", auth=people.unit_head(code)).json()
         lines.append(
             f"Lãnh đạo {outcome.names[inspection['target_unit_id']]} thấy"
             f" {len(seen['items'])} cuộc kiểm tra về đơn vị mình"
@@ -418,18 +534,19 @@ def main() -> None:
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
     parser.add_argument("--keys", type=Path, default=Path("var/keys"))
     args = parser.parse_args()
-    auth = RoleAuth(args.keys)
-    with httpx.Client(base_url=args.gateway, timeout=10, auth=auth) as api:
+    people = People(args.keys)
+    # No one by default: each call names who makes it, and citizens send no credentials.
+    with httpx.Client(base_url=args.gateway, timeout=10) as api:
         try:
             api.get("/readyz").raise_for_status()
         except httpx.HTTPError:
             sys.exit(f"CongVu is not ready at {args.gateway}: start it with `make up` first.")
         started = time.monotonic()
-        outcome = run(api, auth)
+        outcome = run(api, people)
         print("Kế hoạch và lịch kiểm tra (dịch vụ kế hoạch, qua cổng API):\n")
         print(render_schedule(outcome))
         print()
-        print(secrecy(api, auth, outcome))
+        print(secrecy(api, people, outcome))
     print("\nBảng tổng hợp kiểm tra công vụ (từ dịch vụ báo cáo, qua cổng API):\n")
     print(render(outcome.cards))
     print(

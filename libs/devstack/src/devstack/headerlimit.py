@@ -10,6 +10,10 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from servicekit.languages import HEADER as ACCEPT_LANGUAGE
+from servicekit.languages import Language, negotiate
+from servicekit.messages import title
+
 
 class HeadersTooLarge(Exception):
     """The request line and headers are over the cap."""
@@ -26,6 +30,8 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
         self._received = 0
         self._parsed = 0
         self._too_large = False
+        # The caller's Accept-Language, if it came before the cap: the refusal is in it.
+        self._accept_language: str | None = None
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
@@ -37,6 +43,7 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         self._parsed = 0
+        self._accept_language = None
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
@@ -45,6 +52,8 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._count(len(name) + len(value) + 4)
+        if name.lower() == ACCEPT_LANGUAGE.encode():
+            self._accept_language = value.decode("latin-1")
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
@@ -73,13 +82,15 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         self.logger.info("request head over %d bytes refused with 431", self.max_header_bytes)
+        language = negotiate(self._accept_language)
+        cap = self.max_header_bytes
+        detail = (
+            f"The request line and headers are over {cap} bytes."
+            if language is Language.EN
+            else f"Dòng yêu cầu và các trường đầu (header) vượt quá {cap} byte."
+        )
         body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Request Header Fields Too Large",
-                "status": 431,
-                "detail": f"The request line and headers are over {self.max_header_bytes} bytes.",
-            }
+            {"type": "about:blank", "title": title(431, language), "status": 431, "detail": detail}
         ).encode()
         head = [b"HTTP/1.1 431 Request Header Fields Too Large\r\n"]
         head += [
@@ -87,6 +98,8 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
         ]
         head += [
             b"content-type: application/problem+json\r\n",
+            b"content-language: %s\r\n" % language.value.encode(),
+            b"vary: Accept-Language\r\n",
             b"content-length: %d\r\n" % len(body),
             b"connection: close\r\n\r\n",
         ]

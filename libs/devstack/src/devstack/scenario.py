@@ -11,6 +11,9 @@ Trà Vinh's 2023 plan is entered as its officials wrote it: issued on 30 January
 chairman of the provincial People's Committee (the report does not name him), covering
 categories of units rather than named ones. Its approval resolves them against the units the
 demo registers in the province: one of each category, the state enterprise invented.
+
+Each team and plan belongs to a province (`province`, the province's unit code): its
+inspectorate forms and drafts them, its admin approves, its team leaders visit.
 """
 
 from dataclasses import dataclass, field
@@ -183,6 +186,18 @@ UNITS: tuple[DemoUnit, ...] = (
     ),
 )
 
+# The provinces the scenario plays in, by unit code, and the short name their officials'
+# subjects carry (`demo.na.inspectorate`), as the team members' subjects do.
+PROVINCES: dict[str, str] = {"40": "na", "DEMO-BAC-KAN": "bk", "22": "qn", TRA_VINH: "tv"}
+_PARENTS = {unit.code: unit.parent for unit in UNITS}
+
+
+def province_of(code: str) -> str:
+    """Return the code of the province the scenario's unit `code` lies in."""
+    while (parent := _PARENTS[code]) is not None:
+        code = parent
+    return code
+
 
 @dataclass(frozen=True)
 class DemoMember:
@@ -196,9 +211,10 @@ class DemoMember:
 
 @dataclass(frozen=True)
 class DemoTeam:
-    """An inspection team and the decision that founded it."""
+    """An inspection team of a province and the decision that founded it."""
 
     key: str
+    province: str
     name: str
     short: str
     decision_number: str
@@ -226,13 +242,14 @@ class DemoInspection:
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """A plan, the units it covers (by code) and the inspections it schedules.
+    """A plan of a province, the units it covers (by code) and the inspections it schedules.
 
     `categories` are target categories, resolved within the unit coded `scope` when the plan
     is approved; `approved_on` enters the approval of a past plan on its own day.
     """
 
     number: str
+    province: str
     title: str
     issuer: str
     year: int
@@ -250,6 +267,7 @@ class DemoPlan:
 TEAMS: tuple[DemoTeam, ...] = (
     DemoTeam(
         "nghe-an",
+        "40",
         "Đoàn kiểm tra liên ngành việc chấp hành kỷ luật, kỷ cương hành chính tỉnh Nghệ An",
         "Đoàn liên ngành tỉnh",
         "Số 01/QĐ-UBND (demo)",
@@ -265,6 +283,7 @@ TEAMS: tuple[DemoTeam, ...] = (
     ),
     DemoTeam(
         "bac-kan",
+        "DEMO-BAC-KAN",
         "Tổ công tác cấp ủy kiểm tra công vụ thành phố Bắc Kạn",
         "Tổ công tác cấp ủy",
         "Số 02/QĐ-TU (demo)",
@@ -280,6 +299,7 @@ TEAMS: tuple[DemoTeam, ...] = (
     *(
         DemoTeam(
             f"ha-long-{n}",
+            "22",
             f"Tổ kiểm tra công vụ số {n}",
             f"Tổ số {n}",
             f"Số 0{n + 2}/QĐ-SNV (demo)",
@@ -310,6 +330,7 @@ def _bac_kan_ward(code: str, day: int, visit_at: str | None = None) -> DemoInspe
 PLANS: tuple[DemoPlan, ...] = (
     DemoPlan(
         "Số 12/KH-UBND (demo)",
+        "40",
         "Kế hoạch kiểm tra đột xuất việc chấp hành kỷ luật, kỷ cương hành chính năm 2021",
         "UBND tỉnh Nghệ An",
         2021,
@@ -349,6 +370,7 @@ PLANS: tuple[DemoPlan, ...] = (
     ),
     DemoPlan(
         "Số 15/KH-UBND (demo)",
+        TRA_VINH,
         "Kế hoạch kiểm tra công vụ năm 2023 trên địa bàn tỉnh Trà Vinh",
         "UBND tỉnh Trà Vinh",
         2023,
@@ -383,6 +405,7 @@ PLANS: tuple[DemoPlan, ...] = (
     ),
     DemoPlan(
         "Số 05/KH-TU (demo)",
+        "DEMO-BAC-KAN",
         "Kế hoạch kiểm tra công vụ năm 2024",
         "Ban Thường vụ Thành ủy Bắc Kạn",
         2024,
@@ -403,6 +426,7 @@ PLANS: tuple[DemoPlan, ...] = (
     ),
     DemoPlan(
         "Số 20/KH-SNV (demo)",
+        "22",
         "Kế hoạch kiểm tra công vụ năm 2026",
         "Sở Nội vụ tỉnh Quảng Ninh",
         2026,

@@ -1,5 +1,10 @@
 """`make token ROLE=<role> UNIT=<unit code>`: print a bearer token for local use.
 
+Every role but `national` (the Ministry of Home Affairs, which reaches every province) names
+the official code of the person's unit, and acts within its province: the province's own
+code for admins, the inspectorate, team leaders and inspectors (`ROLE=inspectorate UNIT=40`
+for Nghệ An's), the unit's for its heads and staff (`ROLE=unit_head UNIT=06688`).
+
 Signed with the embedded identity provider key under var/keys; a gateway in production
 mode verifies tokens only against the real provider's JWKS URL, so these never work there.
 """
@@ -12,7 +17,7 @@ from pathlib import Path
 import jwt
 
 from devstack.keys import OIDC_KID, ensure_keys
-from servicekit.access import UNIT_SCOPED, Role
+from servicekit.access import Role
 from servicekit.times import utcnow
 
 ISSUER = "congvu-embedded"
@@ -31,8 +36,11 @@ def mint_token(
     """Return a token the embedded gateway accepts for a person with `role` at `unit`."""
     if role not in PERSON_ROLES:
         raise ValueError(f"{role} is not a person's role")
-    if role in UNIT_SCOPED and not unit:
-        raise ValueError(f"{role} needs the official code of the person's unit")
+    if role != Role.NATIONAL and not unit:
+        raise ValueError(
+            f"{role} needs the official code of the person's unit (their province's, for"
+            " admins, the inspectorate, team leaders and inspectors); only national has none"
+        )
     ensure_keys(keys_dir)
     now = utcnow()
     claims = {
@@ -53,7 +61,12 @@ def main() -> None:
     """Print a token."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--role", required=True, choices=[r.value for r in PERSON_ROLES])
-    parser.add_argument("--unit", help="official unit code, e.g. 22 for Quảng Ninh")
+    parser.add_argument(
+        "--unit",
+        help="official code of the person's unit, for every role but national: the province's"
+        " (e.g. 22 for Quảng Ninh) for admin, inspectorate, team_leader and inspector, the"
+        " unit's for unit_head and unit_staff",
+    )
     parser.add_argument("--subject")
     parser.add_argument("--hours", type=float, default=8)
     parser.add_argument("--dir", type=Path, default=Path("var/keys"))

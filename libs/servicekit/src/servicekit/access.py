@@ -38,8 +38,13 @@ MAX_TOKEN_ID_LENGTH = 64
 
 
 class Role(StrEnum):
-    """The roles CongVu knows; `public` is a citizen without an account."""
+    """The roles CongVu knows; `public` is a citizen without an account.
 
+    `national` is the Ministry of Home Affairs: it sees every province and keeps the
+    national registry. Everyone else acts within a province (see `servicekit.tenancy`).
+    """
+
+    NATIONAL = "national"
     ADMIN = "admin"
     INSPECTORATE = "inspectorate"
     TEAM_LEADER = "team_leader"
@@ -51,11 +56,28 @@ class Role(StrEnum):
 
 
 UNIT_SCOPED = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
-PEOPLE = frozenset({Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR, *UNIT_SCOPED})
+# Roles that act within the province their token's unit lies in.
+PROVINCE_SCOPED = frozenset(
+    {Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR, Role.PROVINCIAL_SYSTEM}
+)
+PEOPLE = frozenset(
+    {
+        Role.NATIONAL,
+        Role.ADMIN,
+        Role.INSPECTORATE,
+        Role.TEAM_LEADER,
+        Role.INSPECTOR,
+        *UNIT_SCOPED,
+    }
+)
 EVERYONE = frozenset(Role)
-INSPECTION_STAFF = frozenset({Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR})
+INSPECTION_STAFF = frozenset(
+    {Role.NATIONAL, Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR}
+)
 PLANNERS = frozenset({Role.ADMIN, Role.INSPECTORATE})
 APPROVERS = frozenset({Role.ADMIN})
+REGISTRARS = frozenset({Role.NATIONAL, Role.ADMIN})
+AUDITORS = frozenset({Role.NATIONAL, Role.INSPECTORATE})
 
 
 class Identity(BaseModel):
@@ -103,12 +125,10 @@ class Operation:
 
 
 POLICY: dict[str, Operation] = {
-    "plans.units.register": Operation("POST", "/api/v1/plans/units", frozenset({Role.ADMIN})),
+    "plans.units.register": Operation("POST", "/api/v1/plans/units", REGISTRARS),
     "plans.units.list": Operation("GET", "/api/v1/plans/units", PEOPLE),
     "plans.units.read": Operation("GET", "/api/v1/plans/units/{unit_id}", PEOPLE),
-    "plans.units.update": Operation(
-        "PATCH", "/api/v1/plans/units/{unit_id}", frozenset({Role.ADMIN})
-    ),
+    "plans.units.update": Operation("PATCH", "/api/v1/plans/units/{unit_id}", REGISTRARS),
     "plans.units.staffing.read": Operation("GET", "/api/v1/plans/units/{unit_id}/staffing", PEOPLE),
     "plans.units.staffing.record": Operation(
         "PUT", "/api/v1/plans/units/{unit_id}/staffing", frozenset({Role.ADMIN})
@@ -158,14 +178,14 @@ POLICY: dict[str, Operation] = {
     "visits.visits.read": Operation(
         "GET",
         "/api/v1/visits/visits/{visit_id}",
-        frozenset({Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR}),
+        INSPECTION_STAFF,
         personal_data=True,
     ),
     "feedback.ratings.submit": Operation("POST", "/api/v1/citizen-feedback/ratings", EVERYONE),
     "feedback.ratings.read": Operation(
         "GET",
         "/api/v1/citizen-feedback/ratings/{rating_id}",
-        frozenset({Role.ADMIN, Role.INSPECTORATE}),
+        frozenset({Role.NATIONAL, Role.ADMIN, Role.INSPECTORATE}),
         personal_data=True,
     ),
     "reporting.units.list": Operation("GET", "/api/v1/reporting/units", PEOPLE),
@@ -173,7 +193,7 @@ POLICY: dict[str, Operation] = {
     "reporting.audit.list": Operation(
         "GET",
         "/api/v1/reporting/audit-entries",
-        frozenset({Role.INSPECTORATE}),
+        AUDITORS,
         personal_data=True,
     ),
 }
@@ -200,7 +220,6 @@ class Unauthenticated(DomainError):
     """No valid credentials."""
 
     status_code = 401
-    title = "Unauthorized"
     default_headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": 'Bearer realm="congvu"'}
 
 
@@ -208,7 +227,6 @@ class Forbidden(DomainError):
     """Authenticated, but not allowed."""
 
     status_code = 403
-    title = "Forbidden"
 
 
 def request_binding(method: str, target: bytes, body: bytes) -> str:
@@ -273,10 +291,16 @@ def verify_identity_token(
             options={"require": ["exp", "iat", "sub", "iss", "aud", "req", "jti"]},
         )
         if not hmac.compare_digest(str(claims["req"]), binding):
-            raise Unauthenticated("The caller's identity was issued for another request.")
+            raise Unauthenticated(
+                "The caller's identity was issued for another request.",
+                vi="Danh tính người gọi được cấp cho một yêu cầu khác.",
+            )
         # Services record the subject as who did what: 255 characters at most, one line.
         if not is_subject(claims["sub"]):
-            raise Unauthenticated("The caller's subject is empty, too long or not plain text.")
+            raise Unauthenticated(
+                "The caller's subject is empty, too long or not plain text.",
+                vi="Định danh (subject) của người gọi trống, quá dài hoặc không phải văn bản.",
+            )
         token_id = claims["jti"]
         if not isinstance(token_id, str) or not 0 < len(token_id) <= MAX_TOKEN_ID_LENGTH:
             raise ValueError("jti")
@@ -288,7 +312,10 @@ def verify_identity_token(
         )
         return VerifiedToken(identity=identity, token_id=token_id, expires_at=int(claims["exp"]))
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
-        raise Unauthenticated("The caller's identity could not be verified.") from None
+        raise Unauthenticated(
+            "The caller's identity could not be verified.",
+            vi="Không xác minh được danh tính người gọi.",
+        ) from None
 
 
 # Where the outcome of verifying this request's identity is kept (the scope's state).
@@ -319,7 +346,10 @@ async def caller_of(request: Request, body: bytes | None = None) -> Identity:
 async def _verify_and_spend(request: Request, body: bytes | None) -> Identity:
     token = request.headers.get(IDENTITY_HEADER)
     if not token:
-        raise Unauthenticated("Requests reach services only through the gateway.")
+        raise Unauthenticated(
+            "Requests reach services only through the gateway.",
+            vi="Yêu cầu chỉ đến được các dịch vụ qua cổng API (gateway).",
+        )
     body = await request.body() if body is None else body
     service: str = request.app.state.settings.service_name
     verified = verify_identity_token(
@@ -332,7 +362,10 @@ async def _verify_and_spend(request: Request, body: bytes | None) -> Identity:
     ttl_s = max(1, verified.expires_at - int(time.time()) + IDENTITY_LEEWAY_S + 1)
     used: UsedTokens = request.app.state.used_tokens
     if not await used.first_use(service, verified.token_id, ttl_s):
-        raise Unauthenticated("The caller's identity was already used.")
+        raise Unauthenticated(
+            "The caller's identity was already used.",
+            vi="Danh tính người gọi đã được dùng rồi.",
+        )
     return verified.identity
 
 
@@ -344,7 +377,9 @@ def allow(operation: str) -> Callable[[Request], Coroutine[Any, Any, Identity]]:
         identity = await caller_of(request)
         request.state.caller = identity
         if identity.role not in roles:
-            raise Forbidden("Your role may not do this.")
+            raise Forbidden(
+                "Your role may not do this.", vi="Vai trò của bạn không được làm việc này."
+            )
         return identity
 
     return dependency

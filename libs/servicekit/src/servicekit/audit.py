@@ -132,7 +132,11 @@ async def record_refusal(request: Request, refusal: Refusal) -> Response:
     operation = POLICY.get(refusal.operation)
     service = request.app.state.settings.service_name
     if operation is None or not operation.path.startswith(f"/api/v1/{service}/"):
-        raise Invalid.field(["body", "operation"], "Not an operation of this service.")
+        raise Invalid.field(
+            ["body", "operation"],
+            "Not an operation of this service.",
+            vi="Không phải thao tác của dịch vụ này.",
+        )
     sink: AuditSink | None = request.app.state.audit_sink
     if sink is not None and operation.audited:
         async with request.app.state.sessionmaker() as session, session.begin():

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from servicekit.audit import AuditSink, record_for
+from servicekit.idempotency import mark_effect
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -50,6 +51,8 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     try:
         async with sessionmaker() as session, session.begin():
             yield session
+            # The change and the mark on its Idempotency-Key claim commit together.
+            await mark_effect(session, request.scope)
             if sink is not None and (record := record_for(request, error=None)):
                 sink(session, record)
     except Exception as error:

@@ -1,5 +1,13 @@
-"""Domain errors and their one rendering: application/problem+json (RFC 9457)."""
+"""Domain errors and their one rendering: application/problem+json (RFC 9457).
 
+A problem is written in the language the caller prefers (`servicekit.languages`):
+Vietnamese unless `Accept-Language` puts English first. Its title is its status's
+(`servicekit.messages.TITLES`); its detail and field messages are given in English and, with
+`vi=`, in Vietnamese: `raise UnitNotFound(f"No unit has id {i}.", vi=f"Không có đơn vị nào có
+mã định danh {i}.")`. Pydantic's field errors get their Vietnamese from `servicekit.messages`.
+"""
+
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
@@ -8,12 +16,15 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.languages import Language, language_of
+from servicekit.messages import field_message, title
 
 PROBLEM_JSON = "application/problem+json"
 ExceptionHandler = Callable[[Request, Exception], Awaitable[JSONResponse]]
@@ -24,36 +35,54 @@ class FieldError(BaseModel):
     """One invalid field: where it is and what is wrong."""
 
     loc: list[str | int] = Field(examples=[["body", "code"]])
-    msg: str = Field(examples=["Field required"])
+    msg: str = Field(examples=["Thiếu trường bắt buộc"])
+    # The message in Vietnamese; `msg` holds the English one until the error is rendered.
+    _vi: str | None = PrivateAttr(default=None)
+
+    def __init__(self, *, loc: list[str | int], msg: str, vi: str | None = None) -> None:
+        super().__init__(loc=loc, msg=msg)
+        self._vi = vi
+
+    def rendered(self, language: Language) -> "FieldError":
+        """Return the error as a caller reading `language` gets it."""
+        if language is Language.EN or self._vi is None:
+            return self
+        return self.model_copy(update={"msg": self._vi})
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document, in the language the caller asked for."""
 
     type: str = Field(default="about:blank", examples=["about:blank"])
-    title: str = Field(examples=["Unprocessable Content"])
+    title: str = Field(examples=["Dữ liệu không hợp lệ"])
     status: int = Field(examples=[422])
-    detail: str | None = Field(default=None, examples=["The request body is not valid."])
+    detail: str | None = Field(
+        default=None, examples=["Yêu cầu không hợp lệ; xem chi tiết trong errors."]
+    )
     instance: str | None = Field(default=None, examples=["/api/v1/plans/units"])
     errors: list[FieldError] | None = None
 
 
 class DomainError(Exception):
-    """An error the caller can act on; subclasses set the HTTP status and title."""
+    """An error the caller can act on; subclasses set the HTTP status, which sets the title.
+
+    `detail` is the English text, `vi` the Vietnamese one (shown unless English is asked for).
+    """
 
     status_code: int = 400
-    title: str = "Bad Request"
     default_headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(
         self,
         detail: str,
         *,
+        vi: str | None = None,
         errors: Sequence[FieldError] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.vi = vi
         self.errors = errors
         self.headers = headers if headers is not None else self.default_headers
 
@@ -62,47 +91,49 @@ class NotFound(DomainError):
     """The resource does not exist, or the caller may not know that it does."""
 
     status_code = 404
-    title = "Not Found"
 
 
 class Invalid(DomainError):
     """The request is well-formed but names something that cannot be used."""
 
     status_code = 422
-    title = "Unprocessable Content"
 
     @classmethod
-    def field(cls, loc: list[str | int], msg: str) -> "Invalid":
-        """Return the error for one invalid field."""
-        return cls(f"{'.'.join(map(str, loc))}: {msg}", errors=[FieldError(loc=loc, msg=msg)])
+    def field(cls, loc: list[str | int], msg: str, *, vi: str | None = None) -> "Invalid":
+        """Return the error for one invalid field: `msg` in English, `vi` in Vietnamese."""
+        where = ".".join(map(str, loc))
+        return cls(
+            f"{where}: {msg}",
+            vi=None if vi is None else f"{where}: {vi}",
+            errors=[FieldError(loc=loc, msg=msg, vi=vi)],
+        )
 
 
 class PreconditionFailed(DomainError):
     """If-Match names a version that is no longer current."""
 
     status_code = 412
-    title = "Precondition Failed"
 
 
 class PreconditionRequired(DomainError):
     """An update came without If-Match."""
 
     status_code = 428
-    title = "Precondition Required"
 
 
 class MethodNotAllowed(DomainError):
     """The path exists, but not with this method; `Allow` lists the methods it has."""
 
     status_code = 405
-    title = "Method Not Allowed"
 
     @classmethod
     def at(cls, methods: Sequence[str]) -> "MethodNotAllowed":
         """Return the error for a path whose methods are `methods`."""
+        listed = ", ".join(methods)
         return cls(
-            f"This resource answers {', '.join(methods)} only.",
-            headers={"Allow": ", ".join(methods)},
+            f"This resource answers {listed} only.",
+            vi=f"Tài nguyên này chỉ nhận các phương thức {listed}.",
+            headers={"Allow": listed},
         )
 
 
@@ -110,54 +141,45 @@ class Conflict(DomainError):
     """The request conflicts with the resource's current state."""
 
     status_code = 409
-    title = "Conflict"
 
 
 def problem_response(
     request: Request,
     *,
     status: int,
-    title: str | None = None,
     detail: str | None = None,
+    vi: str | None = None,
     errors: Sequence[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """Render a problem document for `request`."""
+    """Render a problem document for `request`: `detail` in English, `vi` in Vietnamese."""
+    language = language_of(request)
     body = Problem(
-        title=title or HTTPStatus(status).phrase,
+        title=title(status, language),
         status=status,
-        detail=detail,
+        detail=vi if language is Language.VI and vi is not None else detail,
         instance=request.url.path,
-        errors=list(errors) if errors is not None else None,
+        errors=[e.rendered(language) for e in errors] if errors is not None else None,
     )
-    return JSONResponse(
+    response = JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
     )
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    # A limit on optional text is checked after normalisation by a generic length check,
-    # whose message speaks of items; say what the string check would.
-    context = error.get("ctx") or {}
-    if context.get("field_type") == "Value" and isinstance(error.get("input"), str):
-        if error["type"] == "too_long":
-            return f"String should have at most {_characters(context['max_length'])}"
-        if error["type"] == "too_short":
-            return f"String should have at least {_characters(context['min_length'])}"
-    return str(error["msg"])
-
-
-def _characters(count: int) -> str:
-    return f"{count} character" if count == 1 else f"{count} characters"
+    response.headers["Content-Language"] = language.value
+    vary = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    if "accept-language" not in (v.lower() for v in vary):
+        response.headers["Vary"] = ", ".join([*vary, "Accept-Language"])
+    return response
 
 
 def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     return [
         FieldError(
-            loc=[str(p) if not isinstance(p, int) else p for p in err["loc"]], msg=_message(err)
+            loc=[str(p) if not isinstance(p, int) else p for p in err["loc"]],
+            msg=field_message(err, Language.EN),
+            vi=field_message(err, Language.VI),
         )
         for err in exc.errors()
     ]
@@ -168,8 +190,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         status=exc.status_code,
-        title=exc.title,
         detail=exc.detail,
+        vi=exc.vi,
         errors=exc.errors,
         headers=exc.headers,
     )
@@ -193,21 +215,36 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     assert isinstance(exc, RequestValidationError)
     if exc.errors() and _lacks_only_preconditions(exc):
         missing = PreconditionRequired(
-            "Send If-Match with the ETag of the version you edited (read it first)."
+            "Send If-Match with the ETag of the version you edited (read it first).",
+            vi="Hãy gửi If-Match với ETag của phiên bản bạn đã sửa (đọc tài nguyên trước).",
         )
         return await _on_domain_error(request, missing)
     return problem_response(
         request,
         status=422,
         detail="The request is not valid; see errors.",
+        vi="Yêu cầu không hợp lệ; xem chi tiết trong errors.",
         errors=_field_errors(exc),
     )
 
 
+# The details Starlette and FastAPI raise themselves, besides a status's bare phrase.
+_HTTP_DETAILS_VI = {"There was an error parsing the body": "Không đọc được nội dung yêu cầu."}
+
+
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(request, status=exc.status_code, detail=detail, headers=exc.headers)
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+    with contextlib.suppress(ValueError):
+        if detail == HTTPStatus(exc.status_code).phrase:
+            detail = None  # the bare phrase: the title says it, in the caller's language
+    return problem_response(
+        request,
+        status=exc.status_code,
+        detail=detail,
+        vi=_HTTP_DETAILS_VI.get(detail or ""),
+        headers=exc.headers,
+    )
 
 
 def _on_wrong_method(methods_at: Callable[[str], Sequence[str]]) -> ExceptionHandler:
@@ -231,8 +268,8 @@ async def _on_conflicting_write(request: Request, exc: Exception) -> JSONRespons
     return problem_response(
         request,
         status=409,
-        title="Conflict",
         detail="Someone changed this at the same moment; read it again and retry.",
+        vi="Có người vừa thay đổi dữ liệu này cùng lúc; hãy đọc lại rồi thử lại.",
     )
 
 
@@ -264,7 +301,12 @@ class UnexpectedErrorMiddleware:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             if started:
                 raise
-            response = problem_response(request, status=500, detail="An unexpected error occurred.")
+            response = problem_response(
+                request,
+                status=500,
+                detail="An unexpected error occurred.",
+                vi="Đã xảy ra lỗi ngoài dự kiến.",
+            )
             await response(scope, receive, send)
 
 
@@ -291,7 +333,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "model": Problem,
-            "description": HTTPStatus(status).phrase,
+            "description": title(status, Language.EN),
             "content": {PROBLEM_JSON: {}},
         }
         for status in statuses

@@ -27,8 +27,17 @@ def etag_of(resource: BaseModel) -> str:
     return f'"{digest}"'
 
 
-def require_match(if_match: str, current: BaseModel, *, what: str) -> None:
-    """Refuse an update unless `If-Match` names the version of `current` the caller read."""
+def require_match(
+    if_match: str, current: BaseModel, *, what: str, what_vi: str | None = None
+) -> None:
+    """Refuse an update unless `If-Match` names the version of `current` the caller read.
+
+    `what` and `what_vi` name the resource in English and Vietnamese ("plan", "kế hoạch").
+    """
     tags = {tag.strip() for tag in if_match.split(",")}
     if "*" not in tags and etag_of(current) not in tags:
-        raise PreconditionFailed(f"The {what} changed since you read it; read it again.")
+        named = "Dữ liệu" if what_vi is None else what_vi[:1].upper() + what_vi[1:]
+        raise PreconditionFailed(
+            f"The {what} changed since you read it; read it again.",
+            vi=f"{named} đã thay đổi từ khi bạn đọc; hãy đọc lại.",
+        )

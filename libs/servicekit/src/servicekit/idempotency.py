@@ -1,24 +1,32 @@
 """`Idempotency-Key` on POST: the same key and body get the same answer, once.
 
 The first request with a key claims it (a row in the service's database) before it runs,
-so a concurrent duplicate gets 409; when it ends, its answer is stored, and a repeat with
-the same body gets that answer again (with `Idempotent-Replayed: true`) while a repeat
-with another body gets 422. Keys belong to the caller and are kept for 24 hours. A 4xx or
-5xx answer changed nothing and releases the key, so the client can retry once the cause is
-gone (a unit whose registration had not reached the service yet, a service that was down).
-If the process dies after the change committed but before the answer was stored, the key
-stays claimed: repeats get 409 until it expires, never a second effect.
+with a lease, so a concurrent duplicate gets 409; when it ends, its answer is stored before
+it is sent, and a repeat with the same body gets that answer again (with
+`Idempotent-Replayed: true`) while a repeat with another body gets 422. Keys belong to the
+caller and are kept for 24 hours. A 4xx or 5xx answer changed nothing and releases the key,
+so the client can retry once the cause is gone (a unit whose registration had not reached
+the service yet, a service that was down).
+
+The change a request makes and the mark that it was made commit together: the request's
+own transaction (`servicekit.db`) sets `effect_committed` on the claim it holds, or fails.
+So a process that dies mid-request leaves one of two things. A claim without the mark: the
+change never happened, and once the lease lapses a repeat runs the request afresh (taking
+the claim over; the old holder, were it only slow, can then no longer commit). A claim
+with the mark but no answer (the process died between its commit and storing the answer):
+repeats get 409 saying it was done, never a second effect.
 """
 
 import hashlib
 import json
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import Field, SQLModel, col, delete
+from sqlmodel import Field, SQLModel, col, delete, update
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +37,11 @@ from servicekit.times import utcnow
 
 HEADER = "idempotency-key"
 KEEP = timedelta(hours=24)
+# How long a claim stays its holder's without an answer: longer than any request runs (the
+# gateway gives up on a service after its upstream timeout), short enough for a retry.
+LEASE = timedelta(seconds=60)
+# Where a request's claim is kept for its transaction to mark (the scope's state).
+CLAIM = "congvu_idempotency_claim"
 MAX_KEY_LENGTH = 255
 PURGE_EVERY = 500
 MAX_OWNER_LENGTH = 255
@@ -48,6 +61,49 @@ class IdempotencyRecord(SQLModel, table=True):
     headers: dict[str, str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     body: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    # Who holds the claim, and until when: the claim of a holder that died lapses.
+    claim_token: str | None = Field(default=None, sa_column=sa.Column(sa.String(36)))
+    lease_until: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    # Set by the request's own transaction: its change committed.
+    effect_committed: bool = Field(
+        default=False,
+        sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false()),
+    )
+
+
+class ClaimLost(DomainError):
+    """Another request took this Idempotency-Key over while this one ran: nothing is kept."""
+
+    status_code = 409
+
+
+async def mark_effect(session: AsyncSession, scope: Scope) -> None:
+    """Record, in the request's transaction, that the request holding its claim made its change.
+
+    Refuses (and so rolls the change back) when the claim is no longer the request's own:
+    its lease lapsed and a repeat took it over.
+    """
+    claim: tuple[str, str, str] | None = scope.get("state", {}).get(CLAIM)
+    if claim is None:
+        return
+    owner, key, token = claim
+    result = await session.execute(
+        update(IdempotencyRecord)
+        .where(
+            col(IdempotencyRecord.owner) == owner,
+            col(IdempotencyRecord.key) == key,
+            col(IdempotencyRecord.claim_token) == token,
+            col(IdempotencyRecord.effect_committed).is_(False),
+        )
+        .values(effect_committed=True)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ClaimLost(
+            "This request ran longer than its Idempotency-Key's lease and a repeat took the"
+            " key over; nothing was changed by this one.",
+            vi="Yêu cầu này chạy quá thời hạn giữ Idempotency-Key và một yêu cầu lặp lại đã"
+            " nhận khóa; yêu cầu này không thay đổi gì.",
+        )
 
 
 class IdempotencyMiddleware:
@@ -73,38 +129,50 @@ class IdempotencyMiddleware:
             return
         request = Request(scope)
         if len(key) > MAX_KEY_LENGTH:
-            error = FieldError(loc=["header", "Idempotency-Key"], msg="At most 255 characters.")
+            error = FieldError(
+                loc=["header", "Idempotency-Key"],
+                msg=f"At most {MAX_KEY_LENGTH} characters.",
+                vi=f"Tối đa {MAX_KEY_LENGTH} ký tự.",
+            )
             response = problem_response(
-                request, status=422, detail="Idempotency-Key is too long.", errors=[error]
+                request,
+                status=422,
+                detail="Idempotency-Key is too long.",
+                vi="Idempotency-Key quá dài.",
+                errors=[error],
             )
             await response(scope, receive, send)
             return
         body = await _read_body(receive)
         owner: str | None = None
+        token = str(uuid.uuid4())
         claimed: ASGIApp | None = None
         try:
             owner = await self._owner(request, headers, body)
             # Without a verified caller, the route gives the answer (401) itself.
             if owner is not None:
-                digest = hashlib.sha256(
-                    json.dumps([scope["method"], scope["path"], body.hex()]).encode()
-                ).hexdigest()
-                claimed = await self._claim(owner, key, digest)
+                digest = request_digest(scope["method"], scope["path"], body)
+                claimed = await self._claim(owner, key, digest, token)
         except Exception:
             # Outside the app's error handling: answer as it would, never a bare 500.
             log.exception("could not claim an Idempotency-Key on POST %s", scope["path"])
-            claimed = _problem(500, "An unexpected error occurred.")
+            claimed = _problem(500, "An unexpected error occurred.", "Đã xảy ra lỗi ngoài dự kiến.")
         if claimed is not None:
             await claimed(scope, receive, send)
             return
-        captured = await self._run(scope, body, send)
         if owner is None:
+            await self._run(scope, body, send)
             return
+        scope.setdefault("state", {})[CLAIM] = (owner, key, token)
+        captured = await self._run(scope, body, None)
         try:
-            await self._finish(owner, key, captured)
+            # Stored before it is sent: a repeat that follows the answer gets it again.
+            await self._finish(owner, key, token, captured)
         except Exception:
-            # The answer has gone out; the key stays claimed (409 on repeats until it expires).
+            # The key stays claimed: repeats get 409 until it expires, never a second effect.
             log.exception("could not store the answer to an Idempotency-Key on %s", scope["path"])
+        for message in captured.messages:
+            await send(message)
 
     async def _owner(
         self, request: Request, headers: dict[bytes, bytes], body: bytes
@@ -123,36 +191,60 @@ class IdempotencyMiddleware:
             return _fitting(f"public:{forwarded.rsplit(',', 1)[-1].strip() or 'unknown'}")
         return _fitting(f"{identity.role.value}:{identity.subject}")
 
-    async def _claim(self, owner: str, key: str, digest: str) -> "ASGIApp | None":
+    async def _claim(self, owner: str, key: str, digest: str, token: str) -> "ASGIApp | None":
         """Claim the key; return the answer to send instead if it was claimed before."""
         self._claims += 1
         if self._claims % PURGE_EVERY == 1:
             await self._purge()
+        now = utcnow()
         async with self.sessionmaker() as session, session.begin():
-            record = await session.get(IdempotencyRecord, (owner, key))
-            if record is not None and record.created_at < utcnow() - KEEP:
+            record = await session.get(IdempotencyRecord, (owner, key), with_for_update=True)
+            if record is not None and record.created_at < now - KEEP:
                 await session.delete(record)
                 await session.flush()
                 record = None
             if record is None:
                 session.add(
                     IdempotencyRecord(
-                        owner=owner, key=key, request_hash=digest, created_at=utcnow()
+                        owner=owner,
+                        key=key,
+                        request_hash=digest,
+                        created_at=now,
+                        claim_token=token,
+                        lease_until=now + LEASE,
                     )
                 )
                 try:
                     await session.flush()
                 except IntegrityError:
-                    return _problem(409, "A request with this Idempotency-Key is in progress.")
+                    return _in_progress()
                 return None
-        if record.request_hash != digest:
-            return _problem(422, "This Idempotency-Key was used with another request.")
-        if record.status is None:
-            return _problem(409, "A request with this Idempotency-Key is in progress.")
-        return _replay(record)
+            if record.request_hash != digest:
+                return _problem(
+                    422,
+                    "This Idempotency-Key was used with another request.",
+                    "Idempotency-Key này đã được dùng cho một yêu cầu khác.",
+                )
+            if record.status is not None:
+                return _replay(record)
+            if record.effect_committed:
+                return _problem(
+                    409,
+                    "A request with this Idempotency-Key was carried out, but its answer was"
+                    " lost; read the resource instead of sending the request again.",
+                    "Yêu cầu với Idempotency-Key này đã được thực hiện nhưng câu trả lời bị mất;"
+                    " hãy đọc lại tài nguyên thay vì gửi lại yêu cầu.",
+                )
+            if record.lease_until is not None and record.lease_until > now:
+                return _in_progress()
+            # Its holder died before changing anything: run the request afresh.
+            log.warning("Idempotency-Key of %s lapsed without an effect; running it again", owner)
+            record.claim_token, record.lease_until = token, now + LEASE
+            return None
 
-    async def _run(self, scope: Scope, body: bytes, send: Send) -> "_Captured":
-        captured = _Captured()
+    async def _run(self, scope: Scope, body: bytes, send: Send | None) -> "_Captured":
+        """Run the app; with no `send`, keep its answer to send later."""
+        captured = _Captured(keep=send is None)
         sent = False
 
         async def receive() -> Message:
@@ -164,25 +256,29 @@ class IdempotencyMiddleware:
 
         async def capture(message: Message) -> None:
             captured.observe(message)
-            await send(message)
+            if send is not None:
+                await send(message)
 
         await self.app(scope, receive, capture)
         return captured
 
-    async def _finish(self, owner: str, key: str, captured: "_Captured") -> None:
+    async def _finish(self, owner: str, key: str, token: str, captured: "_Captured") -> None:
         async with self.sessionmaker() as session, session.begin():
-            if captured.status is None or captured.status >= 400:
-                await session.execute(
-                    delete(IdempotencyRecord).where(
-                        col(IdempotencyRecord.owner) == owner, col(IdempotencyRecord.key) == key
-                    )
-                )
+            record = await session.get(IdempotencyRecord, (owner, key), with_for_update=True)
+            if record is None or record.claim_token != token:
+                return  # taken over by a repeat: the answer is that one's to store
+            if (captured.status is None or captured.status >= 400) and not record.effect_committed:
+                await session.delete(record)
                 return
-            record = await session.get(IdempotencyRecord, (owner, key))
             if record is not None:
                 record.status = captured.status
                 record.headers = captured.headers
                 record.body = bytes(captured.body)
+
+
+def request_digest(method: str, path: str, body: bytes) -> str:
+    """Return what tells a key's request from another: its method, path and body."""
+    return hashlib.sha256(json.dumps([method, path, body.hex()]).encode()).hexdigest()
 
 
 def _fitting(owner: str) -> str:
@@ -194,12 +290,16 @@ def _fitting(owner: str) -> str:
 
 
 class _Captured:
-    def __init__(self) -> None:
+    def __init__(self, *, keep: bool) -> None:
         self.status: int | None = None
         self.headers: dict[str, str] = {}
         self.body = bytearray()
+        self.keep = keep
+        self.messages: list[Message] = []
 
     def observe(self, message: Message) -> None:
+        if self.keep:
+            self.messages.append(message)
         if message["type"] == "http.response.start":
             self.status = message["status"]
             for name, value in message.get("headers", []):
@@ -221,11 +321,20 @@ async def _read_body(receive: Receive) -> bytes:
             return bytes(body)
 
 
-def _problem(status: int, detail: str) -> ASGIApp:
+def _problem(status: int, detail: str, vi: str) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await problem_response(Request(scope), status=status, detail=detail)(scope, receive, send)
+        response = problem_response(Request(scope), status=status, detail=detail, vi=vi)
+        await response(scope, receive, send)
 
     return app
+
+
+def _in_progress() -> ASGIApp:
+    return _problem(
+        409,
+        "A request with this Idempotency-Key is in progress.",
+        "Một yêu cầu với Idempotency-Key này đang được xử lý.",
+    )
 
 
 def _replay(record: IdempotencyRecord) -> ASGIApp:

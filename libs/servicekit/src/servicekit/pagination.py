@@ -32,7 +32,6 @@ class InvalidCursor(DomainError):
     """The cursor was not made by this API."""
 
     status_code = 422
-    title = "Invalid cursor"
 
 
 T = TypeVar("T")
@@ -58,10 +57,17 @@ def decode_cursor(cursor: str) -> list[Any]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position = json.loads(raw)
     except (binascii.Error, ValueError):
-        raise InvalidCursor("The cursor is not valid; start again without it.") from None
+        raise _not_a_cursor() from None
     if not isinstance(position, list):
-        raise InvalidCursor("The cursor is not valid; start again without it.")
+        raise _not_a_cursor()
     return position
+
+
+def _not_a_cursor() -> InvalidCursor:
+    return InvalidCursor(
+        "Invalid cursor: start again without it.",
+        vi="Con trỏ phân trang (cursor) không hợp lệ: hãy đọc lại từ đầu, không kèm cursor.",
+    )
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,11 @@ async def page_by_id(
 
 def _after(position: list[Any], *, id_column: Any, sort: SortOrder | None) -> Any:
     """Return the condition selecting rows after the cursor's position."""
-    invalid = InvalidCursor("The cursor is not valid for this list; start again without it.")
+    invalid = InvalidCursor(
+        "Invalid cursor: not one of this list; start again without it.",
+        vi="Con trỏ phân trang (cursor) không thuộc danh sách này: hãy đọc lại từ đầu,"
+        " không kèm cursor.",
+    )
     expected = 3 if sort is not None else 1
     if len(position) != expected or (sort is not None and position[0] != sort.spec):
         raise invalid

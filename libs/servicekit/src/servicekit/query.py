@@ -45,10 +45,16 @@ async def refuse_unknown_query(request: Request) -> None:
     known = declared_query(route)
     unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
     if unknown:
+        names = ", ".join(unknown)
         raise Invalid(
-            f"Unknown query parameter(s): {', '.join(unknown)}.",
+            f"Unknown query parameter(s): {names}.",
+            vi=f"Tham số truy vấn không được chấp nhận: {names}.",
             errors=[
-                FieldError(loc=["query", name], msg="This operation has no such query parameter.")
+                FieldError(
+                    loc=["query", name],
+                    msg="This operation has no such query parameter.",
+                    vi="Thao tác này không có tham số truy vấn này.",
+                )
                 for name in unknown
             ],
         )

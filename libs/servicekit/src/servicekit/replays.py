@@ -19,7 +19,6 @@ class ReplayCheckUnavailable(DomainError):
     """Redis does not answer: a token cannot be checked, so it is not accepted."""
 
     status_code = 503
-    title = "Service Unavailable"
 
 
 class UsedTokens(Protocol):
@@ -78,6 +77,7 @@ class RedisUsedTokens:
         except RedisError:
             raise ReplayCheckUnavailable(
                 "The caller's identity cannot be checked right now; try again.",
+                vi="Hiện chưa kiểm tra được danh tính người gọi; hãy thử lại.",
                 headers={"Retry-After": "1"},
             ) from None
 

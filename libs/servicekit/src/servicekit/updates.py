@@ -4,13 +4,16 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 
 
 def _refuse_null(value: Any) -> Any:
     if value is None:
-        raise ValueError("This field cannot be cleared; leave it out to keep its value.")
+        raise PydanticCustomError(
+            "not_clearable", "This field cannot be cleared; leave it out to keep its value"
+        )
     return value
 
 

@@ -7,10 +7,6 @@ from servicekit.errors import NotFound
 class RatingNotFound(NotFound):
     """No rating has that id."""
 
-    title = "Rating not found"
-
 
 class OwnUnitRated(Forbidden):
     """A unit's staff may not rate their own unit or the units beneath it."""
-
-    title = "Rating of one's own unit"

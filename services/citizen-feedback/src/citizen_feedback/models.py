@@ -1,12 +1,13 @@
 """Tables of the citizen-feedback service."""
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 from uuid6 import uuid7
 
+from eventbus.directory import DirectoryUnit  # noqa: F401 - the units ratings may name
 from servicekit.sqltypes import UTCDateTime
 
 
@@ -29,16 +30,3 @@ class Rating(SQLModel, table=True):
         default="citizen",
         sa_column=sa.Column(sa.String(20), nullable=False, server_default="citizen"),
     )
-
-
-class DirectoryUnit(SQLModel, table=True):
-    """A registry unit as the plans service announced it: the units ratings may name."""
-
-    __tablename__ = "unit_directory"
-
-    id: uuid.UUID = Field(primary_key=True)
-    code: str = Field(sa_column=sa.Column(sa.String(50), nullable=False))
-    # No foreign key: a unit's event may arrive before its parent's.
-    parent_id: uuid.UUID | None = Field(default=None, index=True)
-    valid_to: date | None = None
-    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

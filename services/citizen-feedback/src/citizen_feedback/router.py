@@ -55,10 +55,9 @@ async def get_rating(
     rating_id: uuid.UUID,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("feedback.ratings.read"))],
+    caller: Annotated[Identity, Depends(allow("feedback.ratings.read"))],
 ) -> RatingRead:
-    read = RatingRead.model_validate(
-        await service.get_rating(session, rating_id=rating_id), from_attributes=True
-    )
+    rating = await service.get_rating(session, rating_id=rating_id, caller=caller)
+    read = RatingRead.model_validate(rating, from_attributes=True)
     response.headers["ETag"] = etag_of(read)
     return read

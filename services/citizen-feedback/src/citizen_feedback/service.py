@@ -2,16 +2,16 @@
 
 import uuid
 
-from sqlalchemy import CTE
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from citizen_feedback.errors import OwnUnitRated, RatingNotFound
-from citizen_feedback.models import DirectoryUnit, Rating
+from citizen_feedback.models import Rating
 from citizen_feedback.schemas import RatingCreate
 from contracts import RatingSubmitted
 from contracts.feedback import RaterKind
 from eventbus import outbox
+from eventbus.directory import DIRECTORY, DirectoryUnit
 from servicekit.access import UNIT_SCOPED, Identity, Role
 from servicekit.errors import Invalid
 from servicekit.times import to_vn, utcnow
@@ -19,31 +19,13 @@ from servicekit.times import to_vn, utcnow
 SOURCE = "/congvu/citizen-feedback"
 
 
-def _chain(unit_id: uuid.UUID) -> CTE:
-    """Return a query of `unit_id`'s directory entry and those of every unit above it."""
-    chain = (
-        select(DirectoryUnit.id, DirectoryUnit.parent_id, DirectoryUnit.code)
-        .where(col(DirectoryUnit.id) == unit_id)
-        .cte("chain", recursive=True)
-    )
-    return chain.union_all(
-        select(DirectoryUnit.id, DirectoryUnit.parent_id, DirectoryUnit.code).join(
-            chain, col(DirectoryUnit.id) == chain.c.parent_id
+async def _reaches(session: AsyncSession, caller: Identity, unit_id: uuid.UUID) -> bool:
+    """Tell whether `unit_id` lies within the caller's reach (`servicekit.tenancy`)."""
+    found = await session.scalar(
+        select(DirectoryUnit.id).where(
+            col(DirectoryUnit.id) == unit_id, DIRECTORY.within(caller, col(DirectoryUnit.id))
         )
     )
-
-
-async def _province_code(session: AsyncSession, unit_id: uuid.UUID) -> str | None:
-    """Return the code of the unit at the top of `unit_id`'s parent chain, if it is known."""
-    chain = _chain(unit_id)
-    top: str | None = await session.scalar(select(chain.c.code).where(chain.c.parent_id.is_(None)))
-    return top
-
-
-async def _is_or_lies_beneath(session: AsyncSession, unit_id: uuid.UUID, code: str) -> bool:
-    """Tell whether `unit_id` is the unit with official `code` or lies beneath it."""
-    chain = _chain(unit_id)
-    found = await session.scalar(select(chain.c.id).where(chain.c.code == code).limit(1))
     return found is not None
 
 
@@ -61,13 +43,19 @@ async def check_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Ident
     unit = await session.get(DirectoryUnit, unit_id)
     # Outside a provincial system's province, a unit answers as if it were not registered.
     if unit is None or (
-        caller.role == Role.PROVINCIAL_SYSTEM
-        and await _province_code(session, unit_id) != caller.unit_code
+        caller.role == Role.PROVINCIAL_SYSTEM and not await _reaches(session, caller, unit_id)
     ):
-        raise Invalid.field(["body", "unit_id"], "No registered unit has this id.")
+        raise Invalid.field(
+            ["body", "unit_id"],
+            "No registered unit has this id.",
+            vi="Không có đơn vị nào trong danh mục có mã định danh này.",
+        )
     if unit.valid_to is not None and unit.valid_to < to_vn(utcnow()).date():
         raise Invalid.field(
-            ["body", "unit_id"], f"This unit ceased on {unit.valid_to}; rate its successor."
+            ["body", "unit_id"],
+            f"This unit ceased on {unit.valid_to}; rate its successor.",
+            vi=f"Đơn vị này đã chấm dứt hoạt động từ ngày {unit.valid_to:%d/%m/%Y};"
+            " hãy đánh giá đơn vị kế thừa.",
         )
 
 
@@ -77,10 +65,12 @@ async def check_not_own_unit(
     """Refuse a unit's own staff rating their unit or any unit beneath it."""
     if caller.role not in UNIT_SCOPED or caller.unit_code is None:
         return
-    if await _is_or_lies_beneath(session, unit_id, caller.unit_code):
+    if await _reaches(session, caller, unit_id):
         raise OwnUnitRated(
             "Staff of a unit may not rate their own unit or the units beneath it;"
-            " ratings of its service come from the citizens it serves."
+            " ratings of its service come from the citizens it serves.",
+            vi="Cán bộ, công chức của một đơn vị không được đánh giá đơn vị mình hoặc các đơn vị"
+            " trực thuộc; đánh giá việc phục vụ của đơn vị là của người dân được phục vụ.",
         )
 
 
@@ -106,9 +96,16 @@ async def submit_rating(session: AsyncSession, *, data: RatingCreate, caller: Id
     return rating
 
 
-async def get_rating(session: AsyncSession, *, rating_id: uuid.UUID) -> Rating:
-    """Return one rating."""
-    rating = await session.get(Rating, rating_id)
+async def get_rating(session: AsyncSession, *, rating_id: uuid.UUID, caller: Identity) -> Rating:
+    """Return one rating of a unit within the caller's province."""
+    rating = await session.scalar(
+        select(Rating).where(
+            col(Rating.id) == rating_id, DIRECTORY.within(caller, col(Rating.unit_id))
+        )
+    )
     if rating is None:
-        raise RatingNotFound(f"No rating has id {rating_id}.")
+        raise RatingNotFound(
+            f"No rating has id {rating_id}.",
+            vi=f"Không có đánh giá nào có mã định danh {rating_id}.",
+        )
     return rating

@@ -80,6 +80,9 @@ class Team(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     row_version: int = Field(default=1, sa_column=_TEAM_VERSION)
+    # The province whose inspectorate founded the team (None: recorded before provinces
+    # kept apart; only the Ministry sees those).
+    province_id: uuid.UUID | None = Field(default=None, foreign_key="units.id", index=True)
     name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     decision_number: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
     decision_date: date
@@ -117,6 +120,9 @@ class Checklist(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     row_version: int = Field(default=1, sa_column=_CHECKLIST_VERSION)
+    # The province that keeps the checklist; None for the Ministry's, which every province
+    # may use and none may change.
+    province_id: uuid.UUID | None = Field(default=None, foreign_key="units.id", index=True)
     name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     current_version: int
@@ -146,13 +152,19 @@ class Plan(SQLModel, table=True):
 
     __tablename__ = "inspection_plans"
     __mapper_args__ = {"version_id_col": _PLAN_VERSION}
-    # One number per issuer and year, whatever its case and spacing (`rules.number_key`).
+    # One number per issuer and year in a province, whatever its case and spacing
+    # (`rules.number_key`).
     __table_args__ = (
-        sa.Index("ix_inspection_plans_number_key", "year", "number_key", unique=True),
+        sa.Index(
+            "ix_inspection_plans_number_key", "province_id", "year", "number_key", unique=True
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     row_version: int = Field(default=1, sa_column=_PLAN_VERSION)
+    # The province whose plan it is: the caller's when drafted (None: recorded before
+    # provinces were kept apart; only the Ministry sees those).
+    province_id: uuid.UUID | None = Field(default=None, foreign_key="units.id", index=True)
     number: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
     title: str = Field(sa_column=sa.Column(sa.String(500), nullable=False))
     issuer: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))

@@ -5,5 +5,3 @@ from servicekit.errors import NotFound
 
 class UnitNotReported(NotFound):
     """Reporting has no event about that unit."""
-
-    title = "Unit not in reports"

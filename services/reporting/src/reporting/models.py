@@ -59,7 +59,9 @@ class UnitScore(SQLModel, table=True):
     __tablename__ = "unit_scores"
 
     unit_id: uuid.UUID = Field(primary_key=True)
-    code: str | None = Field(default=None, sa_column=sa.Column(sa.String(50), nullable=True))
+    code: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(50), nullable=True, index=True)
+    )
     name: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
     level: str | None = Field(default=None, sa_column=sa.Column(sa.String(20), nullable=True))
     parent_id: uuid.UUID | None = Field(default=None, index=True)

@@ -52,7 +52,7 @@ async def get_unit_scorecard(
 )
 async def list_audit_entries(
     session: SessionDep,
-    _: Annotated[Identity, Depends(allow("reporting.audit.list"))],
+    caller: Annotated[Identity, Depends(allow("reporting.audit.list"))],
     limit: Limit = 50,
     cursor: Cursor = None,
     actor: Annotated[Subject | None, Query()] = None,
@@ -73,6 +73,7 @@ async def list_audit_entries(
         since=since,
         until=until,
         sort=sort,
+        caller=caller,
     )
     return Page[AuditEntryRead](
         items=[AuditEntryRead.model_validate(e, from_attributes=True) for e in entries],

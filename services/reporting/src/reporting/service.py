@@ -4,9 +4,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, false, select, true
+from sqlmodel import col, select
 
 from reporting.errors import UnitNotReported
 from reporting.labels import UNIT_LEVELS
@@ -14,6 +13,10 @@ from reporting.models import FIGURES, AuditEntry, UnitScore
 from reporting.schemas import UnitFigures, UnitScorecard
 from servicekit.access import Identity
 from servicekit.pagination import SortOrder, page_by_id
+from servicekit.tenancy import UnitTree
+
+# Reporting's copy of the registry, as `servicekit.tenancy` walks it.
+TREE = UnitTree(col(UnitScore.unit_id), col(UnitScore.parent_id), col(UnitScore.code))
 
 SCORECARD_SORTABLE = {
     "visits_started": UnitScore.total_visits_started,
@@ -58,22 +61,18 @@ def scorecard(score: UnitScore) -> UnitScorecard:
     )
 
 
-def _scope_ids(code: str) -> Select[uuid.UUID]:
-    """Return a query for the ids of the unit with official `code` and every unit beneath it."""
-    root = select(UnitScore.unit_id).where(col(UnitScore.code) == code).cte("scope", recursive=True)
-    tree = root.union(
-        select(UnitScore.unit_id).join(root, col(UnitScore.parent_id) == root.c.unit_id)
-    )
-    return select(tree.c.unit_id)
-
-
 def in_scope_of(caller: Identity) -> Any:
     """Return the condition selecting the scorecards the caller may see, for the same query."""
-    if not caller.unit_scoped:
-        return true()
-    if caller.unit_code is None:
-        return false()
-    return col(UnitScore.unit_id).in_(_scope_ids(caller.unit_code))
+    return TREE.within(caller, col(UnitScore.unit_id))
+
+
+def audited_in_reach(caller: Identity) -> Any:
+    """Return the condition selecting what was done by people of the caller's province."""
+    reach = TREE.reach(caller)
+    if reach is None:
+        return col(AuditEntry.entry_id).is_not(None)
+    codes = select(UnitScore.code).where(col(UnitScore.unit_id).in_(reach))
+    return col(AuditEntry.unit_code).in_(codes)
 
 
 async def get_scorecard(
@@ -86,7 +85,10 @@ async def get_scorecard(
         select(UnitScore).where(col(UnitScore.unit_id) == unit_id, in_scope_of(caller))
     )
     if score is None:
-        raise UnitNotReported(f"Reports have nothing about unit {unit_id} yet.")
+        raise UnitNotReported(
+            f"Reports have nothing about unit {unit_id} yet.",
+            vi=f"Báo cáo chưa có dữ liệu nào về đơn vị {unit_id}.",
+        )
     return scorecard(score)
 
 
@@ -100,9 +102,13 @@ async def list_audit_entries(
     since: datetime | None,
     until: datetime | None,
     sort: str | None = None,
+    caller: Identity,
 ) -> tuple[list[AuditEntry], str | None]:
-    """Return a page of the audit trail, oldest first, and the next cursor."""
-    query = select(AuditEntry)
+    """Return a page of what people of the caller's province did, oldest first, and the cursor.
+
+    The Ministry sees the whole trail.
+    """
+    query = select(AuditEntry).where(audited_in_reach(caller))
     if actor is not None:
         query = query.where(col(AuditEntry.actor) == actor)
     if operation is not None:

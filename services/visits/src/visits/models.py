@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from eventbus.directory import DirectoryUnit  # noqa: F401 - the units visits take place at
 from servicekit.sqltypes import UTCDateTime
 
 

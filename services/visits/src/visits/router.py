@@ -36,7 +36,7 @@ async def start_visit(
     response: Response,
     caller: Annotated[Identity, Depends(allow("visits.visits.start"))],
 ) -> VisitRead:
-    visit, created = await service.start_visit(session, data=body, actor=caller.subject)
+    visit, created = await service.start_visit(session, data=body, caller=caller)
     read = VisitRead.model_validate(visit, from_attributes=True)
     if not created:
         response.status_code = 200
@@ -56,10 +56,9 @@ async def get_visit(
     visit_id: uuid.UUID,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("visits.visits.read"))],
+    caller: Annotated[Identity, Depends(allow("visits.visits.read"))],
 ) -> VisitRead:
-    read = VisitRead.model_validate(
-        await service.get_visit(session, visit_id=visit_id), from_attributes=True
-    )
+    visit = await service.get_visit(session, visit_id=visit_id, caller=caller)
+    read = VisitRead.model_validate(visit, from_attributes=True)
     response.headers["ETag"] = etag_of(read)
     return read

@@ -3,10 +3,14 @@
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 from uuid6 import uuid7
 
 from contracts import VisitStarted
 from eventbus import outbox
+from eventbus.directory import DIRECTORY, DirectoryUnit
+from servicekit.access import Identity
+from servicekit.errors import Invalid
 from servicekit.times import utcnow
 from visits.errors import VisitIdReused, VisitNotFound
 from visits.models import Visit
@@ -15,10 +19,27 @@ from visits.schemas import VisitCreate
 SOURCE = "/congvu/visits"
 
 
+async def _check_unit(session: AsyncSession, unit_id: uuid.UUID, caller: Identity) -> None:
+    """Refuse a unit the registry has not announced, or one outside the caller's province."""
+    found = await session.scalar(
+        select(DirectoryUnit.id).where(
+            col(DirectoryUnit.id) == unit_id, DIRECTORY.within(caller, col(DirectoryUnit.id))
+        )
+    )
+    if found is None:
+        raise Invalid.field(
+            ["body", "unit_id"],
+            "No registered unit has this id.",
+            vi="Không có đơn vị nào trong danh mục có mã định danh này.",
+        )
+
+
 async def start_visit(
-    session: AsyncSession, *, data: VisitCreate, actor: str
+    session: AsyncSession, *, data: VisitCreate, caller: Identity
 ) -> tuple[Visit, bool]:
     """Record that a visit started; return it and whether it is new (offline sync repeats)."""
+    actor = caller.subject
+    await _check_unit(session, data.unit_id, caller)
     visit_id = data.id or uuid7()
     existing = await session.get(Visit, visit_id)
     if existing is not None:
@@ -30,7 +51,10 @@ async def start_visit(
             and existing.inspection_id == data.inspection_id
         )
         if not same:
-            raise VisitIdReused(f"Visit {visit_id} already exists with different content.")
+            raise VisitIdReused(
+                f"Visit {visit_id} already exists with different content.",
+                vi=f"Đã có cuộc kiểm tra tại đơn vị mang mã {visit_id} với nội dung khác.",
+            )
         return existing, False
     visit = Visit(
         id=visit_id,
@@ -57,9 +81,14 @@ async def start_visit(
     return visit, True
 
 
-async def get_visit(session: AsyncSession, *, visit_id: uuid.UUID) -> Visit:
-    """Return one visit."""
-    visit = await session.get(Visit, visit_id)
+async def get_visit(session: AsyncSession, *, visit_id: uuid.UUID, caller: Identity) -> Visit:
+    """Return one visit at a unit within the caller's province."""
+    visit = await session.scalar(
+        select(Visit).where(col(Visit.id) == visit_id, DIRECTORY.within(caller, col(Visit.unit_id)))
+    )
     if visit is None:
-        raise VisitNotFound(f"No visit has id {visit_id}.")
+        raise VisitNotFound(
+            f"No visit has id {visit_id}.",
+            vi=f"Không có cuộc kiểm tra tại đơn vị nào có mã định danh {visit_id}.",
+        )
     return visit

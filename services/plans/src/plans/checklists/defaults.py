@@ -177,7 +177,11 @@ async def install_default_checklist(session: AsyncSession) -> bool:
     if await session.get(Checklist, DEFAULT_CHECKLIST_ID) is not None:
         return False
     await create_checklist(
-        session, data=DEFAULT_CHECKLIST, actor=PUBLISHER, checklist_id=DEFAULT_CHECKLIST_ID
+        session,
+        data=DEFAULT_CHECKLIST,
+        actor=PUBLISHER,
+        province_id=None,
+        checklist_id=DEFAULT_CHECKLIST_ID,
     )
     return True
 

@@ -12,6 +12,7 @@ from plans.checklists.schemas import (
     ChecklistVersionCreate,
     ChecklistVersionRead,
 )
+from plans.tenancy import home
 from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
@@ -39,7 +40,9 @@ async def create_checklist(
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.checklists.create"))],
 ) -> ChecklistRead:
-    checklist = await service.create_checklist(session, data=body, actor=caller.subject)
+    checklist = await service.create_checklist(
+        session, data=body, actor=caller.subject, province_id=await home(session, caller)
+    )
     response.headers["Location"] = f"/api/v1/plans/checklists/{checklist.id}"
     set_resource(request, response.headers["Location"])
     response.headers["ETag"] = etag_of(checklist)
@@ -56,9 +59,11 @@ async def get_checklist(
     checklist_id: uuid.UUID,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("plans.checklists.read"))],
+    caller: Annotated[Identity, Depends(allow("plans.checklists.read"))],
 ) -> ChecklistRead:
-    _checklist, read = await service.get_checklist(session, checklist_id=checklist_id)
+    _checklist, read = await service.get_checklist(
+        session, checklist_id=checklist_id, caller=caller
+    )
     response.headers["ETag"] = etag_of(read)
     return read
 
@@ -82,8 +87,10 @@ async def publish_version(
     caller: Annotated[Identity, Depends(allow("plans.checklists.publish"))],
     if_match: IfMatch,
 ) -> ChecklistVersionRead:
-    checklist, current = await service.get_checklist(session, checklist_id=checklist_id)
-    require_match(if_match, current, what="checklist")
+    checklist, current = await service.get_checklist(
+        session, checklist_id=checklist_id, caller=caller
+    )
+    require_match(if_match, current, what="checklist", what_vi="bộ tiêu chí")
     read = await service.publish_version(
         session, checklist=checklist, data=body, actor=caller.subject
     )
@@ -106,9 +113,11 @@ async def get_version(
     version: Annotated[int, Path(ge=1, le=1_000_000)],
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("plans.checklists.versions.read"))],
+    caller: Annotated[Identity, Depends(allow("plans.checklists.versions.read"))],
 ) -> ChecklistVersionRead:
-    read = await service.get_version(session, checklist_id=checklist_id, version=version)
+    read = await service.get_version(
+        session, checklist_id=checklist_id, version=version, caller=caller
+    )
     response.headers["ETag"] = etag_of(read)
     return read
 
@@ -121,7 +130,7 @@ async def get_version(
 )
 async def list_checklists(
     session: SessionDep,
-    _: Annotated[Identity, Depends(allow("plans.checklists.list"))],
+    caller: Annotated[Identity, Depends(allow("plans.checklists.list"))],
     limit: Limit = 50,
     cursor: Cursor = None,
     sort: Annotated[
@@ -130,6 +139,6 @@ async def list_checklists(
     ] = None,
 ) -> Page[ChecklistRead]:
     items, next_cursor = await service.list_checklists(
-        session, limit=limit, cursor=cursor, sort=sort
+        session, limit=limit, cursor=cursor, sort=sort, caller=caller
     )
     return Page[ChecklistRead](items=items, next_cursor=next_cursor)

@@ -121,6 +121,7 @@ class ChecklistRead(BaseModel):
             "examples": [
                 {
                     "id": "0193a5d2-0000-7000-8000-00000000c001",
+                    "province_id": None,
                     "description": "Kỷ luật, kỷ cương hành chính",
                     "current_version": 2,
                     "current": VERSION_EXAMPLE,
@@ -132,6 +133,13 @@ class ChecklistRead(BaseModel):
     )
 
     id: uuid.UUID
+    province_id: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "Tỉnh quản lý bộ tiêu chí (đơn vị cấp cao nhất trong danh mục); không có: bộ tiêu"
+            " chí của Bộ Nội vụ, tỉnh nào cũng dùng được nhưng không sửa được"
+        ),
+    )
     description: str | None = None
     current_version: int
     current: ChecklistVersionRead

@@ -1,9 +1,10 @@
 """Domain logic of checklist templates."""
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from contracts.plans import ChecklistVersionPublished
 from plans.checklists.schemas import (
@@ -12,9 +13,11 @@ from plans.checklists.schemas import (
     ChecklistRead,
     ChecklistVersionRead,
 )
-from plans.errors import ChecklistNotFound
+from plans.errors import ChecklistNotFound, NationalChecklist
 from plans.events import publish
 from plans.models import Checklist, ChecklistVersion
+from plans.tenancy import TREE
+from servicekit.access import Identity
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
 from servicekit.times import utcnow
@@ -27,7 +30,9 @@ def check_codes(content: ChecklistContent) -> None:
     for i, category in enumerate(content.categories):
         if category.code in categories:
             raise Invalid.field(
-                ["body", "categories", i, "code"], "Another category has this code."
+                ["body", "categories", i, "code"],
+                "Another category has this code.",
+                vi="Mã này đã được dùng cho một nhóm tiêu chí khác.",
             )
         categories.add(category.code)
         for j, criterion in enumerate(category.criteria):
@@ -35,6 +40,7 @@ def check_codes(content: ChecklistContent) -> None:
                 raise Invalid.field(
                     ["body", "categories", i, "criteria", j, "code"],
                     "Another criterion has this code.",
+                    vi="Mã này đã được dùng cho một tiêu chí khác.",
                 )
             criteria.add(criterion.code)
 
@@ -82,11 +88,13 @@ async def create_checklist(
     *,
     data: ChecklistCreate,
     actor: str,
+    province_id: uuid.UUID | None,
     checklist_id: uuid.UUID | None = None,
 ) -> ChecklistRead:
-    """Create a template and publish its version 1."""
+    """Create a province's template (None: a national one) and publish its version 1."""
     now = utcnow()
     checklist = Checklist(
+        province_id=province_id,
         name=data.name,
         description=data.description,
         current_version=1,
@@ -100,25 +108,46 @@ async def create_checklist(
     return _read(checklist, _publish_version(session, checklist, data, actor=actor))
 
 
+def visible_checklists(caller: Identity) -> Any:
+    """Return the condition selecting the national templates and the caller's province's."""
+    return or_(col(Checklist.province_id).is_(None), TREE.owned(caller, col(Checklist.province_id)))
+
+
 async def get_checklist(
-    session: AsyncSession, *, checklist_id: uuid.UUID
+    session: AsyncSession, *, checklist_id: uuid.UUID, caller: Identity
 ) -> tuple[Checklist, ChecklistRead]:
-    """Return a template, as stored and as read with its current version."""
-    checklist = await session.get(Checklist, checklist_id)
+    """Return a template the caller sees, as stored and as read with its current version."""
+    checklist = await session.scalar(
+        select(Checklist).where(col(Checklist.id) == checklist_id, visible_checklists(caller))
+    )
     if checklist is None:
-        raise ChecklistNotFound(f"No checklist has id {checklist_id}.")
+        raise ChecklistNotFound(
+            f"No checklist has id {checklist_id}.",
+            vi=f"Không có bộ tiêu chí nào có mã định danh {checklist_id}.",
+        )
     current = await session.get(ChecklistVersion, (checklist.id, checklist.current_version))
     assert current is not None, "the current version is written with the template"
     return checklist, _read(checklist, current)
 
 
 async def get_version(
-    session: AsyncSession, *, checklist_id: uuid.UUID, version: int
+    session: AsyncSession, *, checklist_id: uuid.UUID, version: int, caller: Identity
 ) -> ChecklistVersionRead:
-    """Return one published version of a template."""
-    row = await session.get(ChecklistVersion, (checklist_id, version))
+    """Return one published version of a template the caller sees."""
+    row = await session.scalar(
+        select(ChecklistVersion).where(
+            col(ChecklistVersion.checklist_id) == checklist_id,
+            col(ChecklistVersion.version) == version,
+            col(ChecklistVersion.checklist_id).in_(
+                select(Checklist.id).where(visible_checklists(caller))
+            ),
+        )
+    )
     if row is None:
-        raise ChecklistNotFound(f"Checklist {checklist_id} has no version {version}.")
+        raise ChecklistNotFound(
+            f"Checklist {checklist_id} has no version {version}.",
+            vi=f"Bộ tiêu chí {checklist_id} không có phiên bản {version}.",
+        )
     return _version_read(row)
 
 
@@ -126,6 +155,13 @@ async def publish_version(
     session: AsyncSession, *, checklist: Checklist, data: ChecklistContent, actor: str
 ) -> ChecklistRead:
     """Publish a new version; inspections already scheduled keep the one they pinned."""
+    if checklist.province_id is None:
+        raise NationalChecklist(
+            f"Checklist {checklist.name!r} is the Ministry's: create your province's own"
+            " checklist from its content instead.",
+            vi=f"Bộ tiêu chí {checklist.name!r} là của Bộ Nội vụ: hãy tạo bộ tiêu chí của tỉnh"
+            " từ nội dung của nó.",
+        )
     checklist.current_version += 1
     checklist.name = data.name
     checklist.updated_at = utcnow()
@@ -133,13 +169,18 @@ async def publish_version(
 
 
 async def list_checklists(
-    session: AsyncSession, *, limit: int, cursor: str | None, sort: str | None = None
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    sort: str | None = None,
+    caller: Identity,
 ) -> tuple[list[ChecklistRead], str | None]:
-    """Return a page of templates with their current versions."""
+    """Return a page of the templates the caller sees, with their current versions."""
     sortable = {"name": Checklist.name, "updated_at": Checklist.updated_at}
     checklists, next_cursor = await page_by_id(
         session,
-        select(Checklist),
+        select(Checklist).where(visible_checklists(caller)),
         id_column=Checklist.id,
         limit=limit,
         cursor=cursor,

@@ -56,7 +56,7 @@ async def create_plan(
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.plans.create"))],
 ) -> PlanRead:
-    plan = await service.create_plan(session, data=body, actor=caller.subject)
+    plan = await service.create_plan(session, data=body, caller=caller)
     response.headers["Location"] = f"/api/v1/plans/plans/{plan.id}"
     set_resource(request, response.headers["Location"])
     return _plan_done(response, plan)
@@ -100,9 +100,10 @@ async def update_plan(
     if_match: IfMatch,
 ) -> PlanRead:
     plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
-    require_match(if_match, current, what="plan")
+    require_match(if_match, current, what="plan", what_vi="kế hoạch")
     return _plan_done(
-        response, await service.update_plan(session, plan=plan, current=current, data=body)
+        response,
+        await service.update_plan(session, plan=plan, current=current, data=body, caller=caller),
     )
 
 
@@ -123,7 +124,7 @@ async def discard_plan(
     if_match: IfMatch,
 ) -> Response:
     plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
-    require_match(if_match, current, what="plan")
+    require_match(if_match, current, what="plan", what_vi="kế hoạch")
     await service.discard_plan(session, plan=plan)
     return Response(status_code=204)
 
@@ -150,7 +151,7 @@ async def approve_plan(
     body: PlanApproval | None = None,
 ) -> PlanRead:
     plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
-    require_match(if_match, current, what="plan")
+    require_match(if_match, current, what="plan", what_vi="kế hoạch")
     approved_on = body.approved_on if body is not None else None
     return _plan_done(
         response,
@@ -179,7 +180,7 @@ async def close_plan(
     body: PlanClosure | None = None,  # holds nothing: a field sent in it is refused, not lost
 ) -> PlanRead:
     plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
-    require_match(if_match, current, what="plan")
+    require_match(if_match, current, what="plan", what_vi="kế hoạch")
     return _plan_done(
         response,
         await service.close_plan(session, plan=plan, current=current, actor=caller.subject),
@@ -246,7 +247,7 @@ async def schedule_inspection(
     response: Response,
     caller: Annotated[Identity, Depends(allow("plans.inspections.schedule"))],
 ) -> InspectionRead:
-    first = (await service.schedule(session, data=body, actor=caller.subject))[0]
+    first = (await service.schedule(session, data=body, caller=caller))[0]
     response.headers["Location"] = f"/api/v1/plans/inspections/{first.id}"
     set_resource(request, response.headers["Location"])
     return _inspection_done(response, service.inspection_read(first))
@@ -285,7 +286,9 @@ async def reschedule_inspection(
     if_match: IfMatch,
 ) -> InspectionRead:
     inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
-    require_match(if_match, service.inspection_read(inspection), what="inspection")
+    require_match(
+        if_match, service.inspection_read(inspection), what="inspection", what_vi="cuộc kiểm tra"
+    )
     inspection = await service.reschedule(
         session, inspection=inspection, data=body, actor=caller.subject
     )
@@ -308,7 +311,9 @@ async def cancel_inspection(
     if_match: IfMatch,
 ) -> InspectionRead:
     inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
-    require_match(if_match, service.inspection_read(inspection), what="inspection")
+    require_match(
+        if_match, service.inspection_read(inspection), what="inspection", what_vi="cuộc kiểm tra"
+    )
     inspection = await service.cancel(
         session, inspection=inspection, reason=body.reason, actor=caller.subject
     )

@@ -7,8 +7,9 @@ from servicekit.access import PLANNERS, Role
 from servicekit.text import nfc
 from servicekit.times import VN_TZ
 
-# Who sees every inspection, sealed or not: the approvers and the inspectorate.
-SEES_ALL = PLANNERS
+# Who sees every inspection of their province, sealed or not: the approvers and the
+# inspectorate; the Ministry sees those of every province.
+SEES_ALL = PLANNERS | {Role.NATIONAL}
 # Inspectors see unsealed inspections, and the sealed ones of teams they are on.
 TEAM_ROLES = frozenset({Role.TEAM_LEADER, Role.INSPECTOR})
 MONTHS = {"monthly": 1, "quarterly": 3}

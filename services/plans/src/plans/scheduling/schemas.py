@@ -42,7 +42,8 @@ def _day_or_time(value: Any) -> date:
         read: date = adapter.validate_python(value)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise PydanticCustomError(error["type"], error["msg"]) from None
+        # With its context, so that the Vietnamese of its type fills in (servicekit.messages).
+        raise PydanticCustomError(error["type"], error["msg"], error.get("ctx")) from None
     return read
 
 
@@ -200,6 +201,7 @@ class PlanRead(PlanBase):
                 PLAN_EXAMPLE
                 | {
                     "id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e10",
+                    "province_id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e00",
                     "issuer_unit_id": None,
                     "status": "approved",
                     "created_by": "le.van.hung",
@@ -219,6 +221,9 @@ class PlanRead(PlanBase):
     )
 
     id: uuid.UUID
+    province_id: uuid.UUID | None = Field(
+        default=None, description="Tỉnh có kế hoạch (đơn vị cấp cao nhất trong danh mục)"
+    )
     resolved_target_unit_ids: list[uuid.UUID] = Field(
         default_factory=list,
         description=(

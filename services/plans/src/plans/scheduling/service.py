@@ -41,8 +41,16 @@ from plans.scheduling.schemas import (
     Reschedule,
 )
 from plans.teams.service import covers, team_subjects, teams_of
-from plans.units.service import unit_scope, units_of_categories, units_within
-from servicekit.access import PLANNERS, Identity, Role
+from plans.tenancy import TREE, home
+from plans.units.service import (
+    UNKNOWN_UNIT,
+    UNKNOWN_UNIT_VI,
+    reachable,
+    unit_scope,
+    units_of_categories,
+    units_within,
+)
+from servicekit.access import Identity, Role
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
 from servicekit.times import VN_TZ, to_vn, utcnow
@@ -51,17 +59,33 @@ log = logging.getLogger(__name__)
 PLAN_SORTABLE = {"number": Plan.number, "year": Plan.year, "created_at": Plan.created_at}
 INSPECTION_SORTABLE = {"window_start": Inspection.window_start, "created_at": Inspection.created_at}
 CLOSING_REASON = "Kế hoạch đã kết thúc"
+# Plan and inspection states as Vietnamese messages name them.
+STATUS_VI = {
+    "draft": "dự thảo",
+    "approved": "đã phê duyệt",
+    "closed": "đã kết thúc",
+    "scheduled": "đã lên lịch",
+    "started": "đã bắt đầu",
+    "cancelled": "đã hủy",
+}
+WINDOW_REVERSED = "The window ends before it starts."
+WINDOW_REVERSED_VI = "Khoảng thời gian kiểm tra kết thúc trước khi bắt đầu."
 # Plan fields a PATCH may clear with null.
 NULLABLE = frozenset({"objectives", "issuer_unit_id", "issued_on", "signer", "scope_unit_id"})
 
 
-async def _check_units(session: AsyncSession, unit_ids: list[uuid.UUID], field: str) -> None:
-    known = set((await session.scalars(select(Unit.id).where(col(Unit.id).in_(unit_ids)))).all())
+async def _check_units(
+    session: AsyncSession, unit_ids: list[uuid.UUID], field: str, caller: Identity
+) -> None:
+    """Refuse units that are not registered or lie outside the caller's province."""
+    known = await reachable(session, caller, unit_ids)
     for index, unit_id in enumerate(unit_ids):
         if unit_id not in known:
             loc: list[str | int] = ["body", field]
             raise Invalid.field(
-                [*loc, index] if field.endswith("_ids") else loc, "No unit has this id."
+                [*loc, index] if field.endswith("_ids") else loc,
+                UNKNOWN_UNIT,
+                vi=UNKNOWN_UNIT_VI,
             )
 
 
@@ -126,7 +150,12 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _check_plan_fields(
-    session: AsyncSession, fields: dict[str, Any], plan_id: uuid.UUID | None
+    session: AsyncSession,
+    fields: dict[str, Any],
+    plan_id: uuid.UUID | None,
+    *,
+    caller: Identity,
+    province_id: uuid.UUID | None,
 ) -> None:
     if not fields.get("target_unit_ids") and not fields.get("target_categories"):
         # An empty list would otherwise read as "every unit in the country".
@@ -134,22 +163,28 @@ async def _check_plan_fields(
             ["body", "target_unit_ids"],
             "A plan names what it covers: units (target_unit_ids), categories"
             " (target_categories) or both.",
+            vi="Kế hoạch phải nêu đối tượng kiểm tra: đơn vị (target_unit_ids), nhóm đối tượng"
+            " (target_categories) hoặc cả hai.",
         )
     if fields.get("issuer_unit_id") is not None:
-        await _check_units(session, [fields["issuer_unit_id"]], "issuer_unit_id")
+        await _check_units(session, [fields["issuer_unit_id"]], "issuer_unit_id", caller)
     if fields.get("scope_unit_id") is not None:
-        await _check_units(session, [fields["scope_unit_id"]], "scope_unit_id")
+        await _check_units(session, [fields["scope_unit_id"]], "scope_unit_id", caller)
     if fields.get("target_unit_ids"):
-        await _check_units(session, fields["target_unit_ids"], "target_unit_ids")
+        await _check_units(session, fields["target_unit_ids"], "target_unit_ids", caller)
     issued_on = fields.get("issued_on")
     for index, document in enumerate(fields.get("legal_basis") or []):
         if issued_on is not None and document_day(document["issued_on"]) > issued_on:
             raise Invalid.field(
                 ["body", "legal_basis", index, "issued_on"],
                 f"The plan, issued on {issued_on}, cannot rest on a document issued after it.",
+                vi=f"Kế hoạch ban hành ngày {issued_on} không thể căn cứ vào văn bản ban hành"
+                " sau ngày đó.",
             )
+    # Numbers are unique within a province: another province's plans stay out of sight.
     taken = await session.scalar(
         select(Plan.id).where(
+            col(Plan.province_id) == province_id,
             col(Plan.number_key) == rules.number_key(fields["issuer"], fields["number"]),
             col(Plan.year) == fields["year"],
             col(Plan.id) != plan_id if plan_id else true(),
@@ -157,18 +192,24 @@ async def _check_plan_fields(
     )
     if taken is not None:
         raise PlanNumberTaken(
-            f"{fields['issuer']} already has plan {fields['number']!r} in {fields['year']}."
+            f"{fields['issuer']} already has plan {fields['number']!r} in {fields['year']}.",
+            vi=f"{fields['issuer']} đã có kế hoạch {fields['number']!r} trong năm"
+            f" {fields['year']}.",
         )
 
 
-async def create_plan(session: AsyncSession, *, data: PlanCreate, actor: str) -> PlanRead:
-    """Draft a plan."""
-    await _check_plan_fields(session, data.model_dump(), None)
+async def create_plan(session: AsyncSession, *, data: PlanCreate, caller: Identity) -> PlanRead:
+    """Draft a plan of the caller's province."""
+    province_id = await home(session, caller)
+    await _check_plan_fields(
+        session, data.model_dump(), None, caller=caller, province_id=province_id
+    )
     plan = Plan(
         **_columns(data.model_dump(exclude={"target_unit_ids"})),
+        province_id=province_id,
         number_key=rules.number_key(data.issuer, data.number),
         status="draft",
-        created_by=actor,
+        created_by=caller.subject,
         created_at=utcnow(),
     )
     session.add(plan)
@@ -177,16 +218,27 @@ async def create_plan(session: AsyncSession, *, data: PlanCreate, actor: str) ->
 
 
 def _sees_drafts(caller: Identity) -> bool:
-    return caller.role in PLANNERS
+    return caller.role in rules.SEES_ALL
+
+
+def owned_plans(caller: Identity) -> Any:
+    """Return the condition selecting the plans of the caller's province."""
+    return TREE.owned(caller, col(Plan.province_id))
 
 
 async def get_plan(
     session: AsyncSession, *, plan_id: uuid.UUID, caller: Identity
 ) -> tuple[Plan, PlanRead]:
-    """Return a plan, as stored and as read; a draft exists only for those who plan."""
-    plan = await session.get(Plan, plan_id)
+    """Return a plan of the caller's province, as stored and as read.
+
+    A draft exists only for those who plan; another province's plan, for nobody there.
+    """
+    plan = await session.scalar(select(Plan).where(col(Plan.id) == plan_id, owned_plans(caller)))
     if plan is None or (plan.status == "draft" and not _sees_drafts(caller)):
-        raise PlanNotFound(f"No plan has id {plan_id}.")
+        raise PlanNotFound(
+            f"No plan has id {plan_id}.",
+            vi=f"Không có kế hoạch nào có mã định danh {plan_id}.",
+        )
     targets = (await _targets(session, [plan.id]))[plan.id]
     scope = await _caller_scope(session, caller)
     return plan, _plan_read(plan, targets, scope)
@@ -203,17 +255,28 @@ def _shown_targets(targets: list[uuid.UUID], scope: set[uuid.UUID] | None) -> li
 
 
 async def update_plan(
-    session: AsyncSession, *, plan: Plan, current: PlanRead, data: PlanUpdate
+    session: AsyncSession, *, plan: Plan, current: PlanRead, data: PlanUpdate, caller: Identity
 ) -> PlanRead:
     """Change a draft plan."""
     if plan.status != "draft":
-        raise InvalidTransition(f"Plan {plan.number!r} is {plan.status}; only a draft changes.")
+        raise InvalidTransition(
+            f"Plan {plan.number!r} is {plan.status}; only a draft changes.",
+            vi=f"Kế hoạch {plan.number!r} đang ở trạng thái {STATUS_VI[plan.status]};"
+            " chỉ sửa được kế hoạch"
+            " dự thảo.",
+        )
     changes = {
         k: v
         for k, v in data.model_dump(exclude_unset=True).items()
         if v is not None or k in NULLABLE
     }
-    await _check_plan_fields(session, {**current.model_dump(), **changes}, plan.id)
+    await _check_plan_fields(
+        session,
+        {**current.model_dump(), **changes},
+        plan.id,
+        caller=caller,
+        province_id=plan.province_id,
+    )
     targets = changes.pop("target_unit_ids", None)
     for field, value in _columns(changes).items():
         setattr(plan, field, value)
@@ -231,7 +294,10 @@ async def discard_plan(session: AsyncSession, *, plan: Plan) -> None:
     """Delete a draft plan; an approved one is part of the record and stays."""
     if plan.status != "draft":
         raise InvalidTransition(
-            f"Plan {plan.number!r} is {plan.status}; only a draft is discarded."
+            f"Plan {plan.number!r} is {plan.status}; only a draft is discarded.",
+            vi=f"Kế hoạch {plan.number!r} đang ở trạng thái {STATUS_VI[plan.status]};"
+            " chỉ xóa được kế hoạch"
+            " dự thảo.",
         )
     await session.execute(delete(PlanTarget).where(col(PlanTarget.plan_id) == plan.id))
     await session.delete(plan)
@@ -249,10 +315,17 @@ def _approval_time(plan: Plan, approved_on: date | None, now: datetime) -> datet
         future = approved_on > to_vn(now).date()
     loc: list[str | int] = ["body", "approved_on"]
     if future:
-        raise Invalid.field(loc, "A plan cannot be approved in the future.")
+        raise Invalid.field(
+            loc,
+            "A plan cannot be approved in the future.",
+            vi="Ngày phê duyệt kế hoạch không được ở trong tương lai.",
+        )
     if plan.issued_on is not None and to_vn(at).date() < plan.issued_on:
         raise Invalid.field(
-            loc, f"The plan was issued on {plan.issued_on}; it was not approved before."
+            loc,
+            f"The plan was issued on {plan.issued_on}; it was not approved before.",
+            vi=f"Kế hoạch ban hành ngày {plan.issued_on} nên không thể được phê duyệt trước"
+            " ngày đó.",
         )
     return at
 
@@ -265,7 +338,9 @@ async def _resolve_targets(session: AsyncSession, plan: Plan) -> list[PlanTarget
         if plan.scope_unit_id is None:
             raise PlanNotApprovable(
                 f"Plan {plan.number!r} lists target categories but no area they cover:"
-                " set scope_unit_id (the province, district or commune) first."
+                " set scope_unit_id (the province, district or commune) first.",
+                vi=f"Kế hoạch {plan.number!r} có nhóm đối tượng kiểm tra nhưng chưa nêu địa bàn:"
+                " hãy đặt scope_unit_id (tỉnh, huyện hoặc xã) trước.",
             )
         named = {row.unit_id for row in rows}
         found = await units_of_categories(
@@ -282,7 +357,10 @@ async def _resolve_targets(session: AsyncSession, plan: Plan) -> list[PlanTarget
     if not rows:
         raise PlanNotApprovable(
             f"No unit of the plan's categories is valid in {plan.year} within its scope:"
-            " register them, or name the units the plan covers."
+            " register them, or name the units the plan covers.",
+            vi="Không có đơn vị nào thuộc các nhóm đối tượng của kế hoạch có hiệu lực trong năm"
+            f" {plan.year} trên địa bàn của kế hoạch: hãy đăng ký các đơn vị đó, hoặc nêu tên"
+            " các đơn vị mà kế hoạch kiểm tra.",
         )
     return rows
 
@@ -296,7 +374,12 @@ async def approve_plan(
 ) -> PlanRead:
     """Approve a draft plan, resolving its target categories, and announce it."""
     if plan.status != "draft":
-        raise InvalidTransition(f"Plan {plan.number!r} is {plan.status}; only a draft is approved.")
+        raise InvalidTransition(
+            f"Plan {plan.number!r} is {plan.status}; only a draft is approved.",
+            vi=f"Kế hoạch {plan.number!r} đang ở trạng thái {STATUS_VI[plan.status]};"
+            " chỉ phê duyệt được"
+            " kế hoạch dự thảo.",
+        )
     now = utcnow()
     approved_at = _approval_time(plan, approved_on, now)
     rows = await _resolve_targets(session, plan)
@@ -331,7 +414,10 @@ async def close_plan(
     """Close an approved plan; inspections still scheduled under it are cancelled."""
     if plan.status != "approved":
         raise InvalidTransition(
-            f"Plan {plan.number!r} is {plan.status}; only an approved plan closes."
+            f"Plan {plan.number!r} is {plan.status}; only an approved plan closes.",
+            vi=f"Kế hoạch {plan.number!r} đang ở trạng thái {STATUS_VI[plan.status]};"
+            " chỉ kết thúc được"
+            " kế hoạch đã phê duyệt.",
         )
     now = utcnow()
     pending = await session.scalars(
@@ -361,7 +447,7 @@ async def list_plans(
     caller: Identity,
 ) -> tuple[list[PlanRead], str | None]:
     """Return a page of the plans the caller may see and the cursor of the next page."""
-    query = select(Plan)
+    query = select(Plan).where(owned_plans(caller))
     if not _sees_drafts(caller):
         query = query.where(col(Plan.status) != "draft")
     for column, value in ((Plan.year, year), (Plan.status, status), (Plan.kind, kind)):
@@ -439,7 +525,9 @@ def _check_windows(
         year_loc = "recurrence"
     if year_loc is not None:
         raise Invalid.field(
-            ["body", year_loc], f"Every inspection of this plan falls within {plan.year}."
+            ["body", year_loc],
+            f"Every inspection of this plan falls within {plan.year}.",
+            vi=f"Mọi cuộc kiểm tra của kế hoạch này phải diễn ra trong năm {plan.year}.",
         )
     first, last = windows[0][0], windows[-1][1]
     unit_end = _outside(unit.valid_from or date.min, unit.valid_to, first, last)
@@ -447,41 +535,64 @@ def _check_windows(
         raise Invalid.field(
             ["body", unit_loc or unit_end],
             f"The unit exists from {unit.valid_from or '…'} to {unit.valid_to or '…'} only.",
+            vi=f"Đơn vị chỉ tồn tại từ {unit.valid_from or '…'} đến {unit.valid_to or '…'}.",
         )
     team_end = _outside(team.valid_from, team.valid_to, first, last)
     if team_end is not None:
         raise Invalid.field(
-            ["body", team_loc or team_end], "The team is not valid for the whole window."
+            ["body", team_loc or team_end],
+            "The team is not valid for the whole window.",
+            vi="Đoàn kiểm tra không có hiệu lực trong suốt khoảng thời gian kiểm tra.",
         )
 
 
 async def _check_schedule(
-    session: AsyncSession, data: InspectionCreate, plan: Plan
+    session: AsyncSession, data: InspectionCreate, plan: Plan, caller: Identity
 ) -> tuple[int, list[tuple[datetime, datetime]]]:
     if plan.status != "approved":
         raise InvalidTransition(
             f"Plan {plan.number!r} is {plan.status}; inspections are scheduled under an"
-            " approved plan."
+            " approved plan.",
+            vi=f"Kế hoạch {plan.number!r} đang ở trạng thái {STATUS_VI[plan.status]};"
+            " chỉ lên lịch kiểm tra"
+            " theo kế hoạch đã phê duyệt.",
         )
     if data.window_end <= data.window_start:
-        raise Invalid.field(["body", "window_end"], "The window ends before it starts.")
+        raise Invalid.field(["body", "window_end"], WINDOW_REVERSED, vi=WINDOW_REVERSED_VI)
     if data.kind == "thematic" and not data.topic:
-        raise Invalid.field(["body", "topic"], "A thematic inspection names its topic.")
+        raise Invalid.field(
+            ["body", "topic"],
+            "A thematic inspection names its topic.",
+            vi="Cuộc kiểm tra chuyên đề phải nêu chuyên đề.",
+        )
     if data.kind == "surprise" and data.recurrence is not None:
         # A pattern would let the unit work out the dates of the occurrences still sealed.
-        raise Invalid.field(["body", "recurrence"], "A surprise inspection does not recur.")
-    unit = await session.get(Unit, data.target_unit_id)
+        raise Invalid.field(
+            ["body", "recurrence"],
+            "A surprise inspection does not recur.",
+            vi="Cuộc kiểm tra đột xuất không được lặp lại.",
+        )
+    unit = await session.scalar(
+        select(Unit).where(col(Unit.id) == data.target_unit_id, TREE.within(caller, col(Unit.id)))
+    )
     if unit is None:
-        raise Invalid.field(["body", "target_unit_id"], "No unit has this id.")
+        raise Invalid.field(["body", "target_unit_id"], UNKNOWN_UNIT, vi=UNKNOWN_UNIT_VI)
     # An approved plan's targets are settled: those it named and those its categories found.
     targets = [row.unit_id for row in (await _targets(session, [plan.id]))[plan.id]]
     if unit.id not in await units_within(session, targets):
         raise Invalid.field(
-            ["body", "target_unit_id"], "The plan does not cover this unit or any unit above it."
+            ["body", "target_unit_id"],
+            "The plan does not cover this unit or any unit above it.",
+            vi="Kế hoạch không bao gồm đơn vị này hay đơn vị cấp trên nào của nó.",
         )
     team = await session.get(Team, data.team_id)
-    if team is None:
-        raise Invalid.field(["body", "team_id"], "No team has this id.")
+    # The plan's province inspects with its own teams.
+    if team is None or team.province_id != plan.province_id:
+        raise Invalid.field(
+            ["body", "team_id"],
+            "No team has this id.",
+            vi="Không có đoàn kiểm tra nào có mã định danh này.",
+        )
     recurrence = data.recurrence
     windows = rules.occurrences(
         data.window_start,
@@ -491,25 +602,37 @@ async def _check_schedule(
     )
     _check_windows(plan, unit, team, windows, unit_loc="target_unit_id", team_loc="team_id")
     checklist = await session.get(Checklist, data.checklist_id)
-    if checklist is None:
-        raise Invalid.field(["body", "checklist_id"], "No checklist has this id.")
+    if checklist is None or checklist.province_id not in (None, plan.province_id):
+        raise Invalid.field(
+            ["body", "checklist_id"],
+            "No checklist has this id.",
+            vi="Không có bộ tiêu chí nào có mã định danh này.",
+        )
     version = data.checklist_version or checklist.current_version
     if version > checklist.current_version:
         raise Invalid.field(
             ["body", "checklist_version"],
             f"The checklist's newest version is {checklist.current_version}.",
+            vi=f"Phiên bản mới nhất của bộ tiêu chí là {checklist.current_version}.",
         )
     return version, windows
 
 
 async def schedule(
-    session: AsyncSession, *, data: InspectionCreate, actor: str
+    session: AsyncSession, *, data: InspectionCreate, caller: Identity
 ) -> list[Inspection]:
     """Schedule an inspection (or a recurring series) and announce each occurrence."""
-    plan = await session.get(Plan, data.plan_id)
+    actor = caller.subject
+    plan = await session.scalar(
+        select(Plan).where(col(Plan.id) == data.plan_id, owned_plans(caller))
+    )
     if plan is None:
-        raise Invalid.field(["body", "plan_id"], "No plan has this id.")
-    version, windows = await _check_schedule(session, data, plan)
+        raise Invalid.field(
+            ["body", "plan_id"],
+            "No plan has this id.",
+            vi="Không có kế hoạch nào có mã định danh này.",
+        )
+    version, windows = await _check_schedule(session, data, plan, caller)
     series_id, now = uuid7(), utcnow()
     inspections = []
     for occurrence, (start, end) in enumerate(windows, start=1):
@@ -557,11 +680,16 @@ async def schedule(
 
 async def _visible(session: AsyncSession, caller: Identity) -> Any:
     """Return the condition selecting the inspections the caller may see."""
-    if caller.role in rules.SEES_ALL:
+    if caller.role == Role.NATIONAL:
         return true()
+    province = col(Inspection.plan_id).in_(select(Plan.id).where(owned_plans(caller)))
+    if caller.role in rules.SEES_ALL:
+        return province
     if caller.role in rules.TEAM_ROLES:
         mine = await teams_of(session, subject=caller.subject)
-        return or_(col(Inspection.sealed).is_(False), col(Inspection.team_id).in_(mine))
+        return and_(
+            province, or_(col(Inspection.sealed).is_(False), col(Inspection.team_id).in_(mine))
+        )
     if caller.role in (Role.UNIT_HEAD, Role.UNIT_STAFF):
         scope = await unit_scope(session, code=caller.unit_code)
         return and_(col(Inspection.sealed).is_(False), col(Inspection.target_unit_id).in_(scope))
@@ -578,25 +706,34 @@ async def get_inspection(
         )
     )
     if inspection is None:
-        raise InspectionNotFound(f"No inspection has id {inspection_id}.")
+        raise InspectionNotFound(
+            f"No inspection has id {inspection_id}.",
+            vi=f"Không có cuộc kiểm tra nào có mã định danh {inspection_id}.",
+        )
     return inspection
 
 
-def _require_scheduled(inspection: Inspection, step: str) -> None:
+def _require_scheduled(inspection: Inspection, step: str, step_vi: str) -> None:
     if inspection.status != "scheduled":
-        raise InvalidTransition(f"The inspection is {inspection.status}; it cannot be {step}.")
+        raise InvalidTransition(
+            f"The inspection is {inspection.status}; it cannot be {step}.",
+            vi=f"Cuộc kiểm tra đang ở trạng thái {STATUS_VI[inspection.status]};"
+            f" không thể {step_vi}.",
+        )
 
 
 async def reschedule(
     session: AsyncSession, *, inspection: Inspection, data: Reschedule, actor: str
 ) -> Inspection:
     """Move a scheduled inspection's window and announce it (sealed: without the window)."""
-    _require_scheduled(inspection, "rescheduled")
+    _require_scheduled(inspection, "rescheduled", "dời lịch")
     if data.window_end <= data.window_start:
-        raise Invalid.field(["body", "window_end"], "The window ends before it starts.")
+        raise Invalid.field(["body", "window_end"], WINDOW_REVERSED, vi=WINDOW_REVERSED_VI)
     plan = await session.get_one(Plan, inspection.plan_id)
     if plan.status == "closed":
-        raise InvalidTransition(f"Plan {plan.number!r} is closed.")
+        raise InvalidTransition(
+            f"Plan {plan.number!r} is closed.", vi=f"Kế hoạch {plan.number!r} đã kết thúc."
+        )
     unit = await session.get_one(Unit, inspection.target_unit_id)
     team = await session.get_one(Team, inspection.team_id)
     window = [(data.window_start, data.window_end)]
@@ -645,7 +782,7 @@ async def cancel(
     session: AsyncSession, *, inspection: Inspection, reason: str, actor: str
 ) -> Inspection:
     """Call off a scheduled inspection and announce it."""
-    _require_scheduled(inspection, "cancelled")
+    _require_scheduled(inspection, "cancelled", "hủy")
     _cancel(session, inspection, reason=reason, actor=actor, now=utcnow())
     return inspection
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from plans.teams import service
 from plans.teams.schemas import TeamCreate, TeamRead, TeamUpdate
+from plans.tenancy import home
 from servicekit.access import Identity, allow
 from servicekit.audit import set_resource
 from servicekit.db import SessionDep
@@ -34,9 +35,9 @@ async def form_team(
     body: TeamCreate,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("plans.teams.form"))],
+    caller: Annotated[Identity, Depends(allow("plans.teams.form"))],
 ) -> TeamRead:
-    team = await service.form_team(session, data=body)
+    team = await service.form_team(session, data=body, province_id=await home(session, caller))
     response.headers["Location"] = f"/api/v1/plans/teams/{team.id}"
     set_resource(request, response.headers["Location"])
     response.headers["ETag"] = etag_of(team)
@@ -53,9 +54,9 @@ async def get_team(
     team_id: uuid.UUID,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("plans.teams.read"))],
+    caller: Annotated[Identity, Depends(allow("plans.teams.read"))],
 ) -> TeamRead:
-    _team, read = await service.get_team(session, team_id=team_id)
+    _team, read = await service.get_team(session, team_id=team_id, caller=caller)
     response.headers["ETag"] = etag_of(read)
     return read
 
@@ -74,11 +75,11 @@ async def update_team(
     body: TeamUpdate,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("plans.teams.update"))],
+    caller: Annotated[Identity, Depends(allow("plans.teams.update"))],
     if_match: IfMatch,
 ) -> TeamRead:
-    team, current = await service.get_team(session, team_id=team_id)
-    require_match(if_match, current, what="team")
+    team, current = await service.get_team(session, team_id=team_id, caller=caller)
+    require_match(if_match, current, what="team", what_vi="đoàn kiểm tra")
     read = await service.update_team(session, team=team, current=current, data=body)
     response.headers["ETag"] = etag_of(read)
     return read
@@ -92,7 +93,7 @@ async def update_team(
 )
 async def list_teams(
     session: SessionDep,
-    _: Annotated[Identity, Depends(allow("plans.teams.list"))],
+    caller: Annotated[Identity, Depends(allow("plans.teams.list"))],
     limit: Limit = 50,
     cursor: Cursor = None,
     active_on: Annotated[Day | None, Query(description="Đoàn còn hiệu lực vào ngày này")] = None,
@@ -103,6 +104,12 @@ async def list_teams(
     ] = None,
 ) -> Page[TeamRead]:
     teams, next_cursor = await service.list_teams(
-        session, limit=limit, cursor=cursor, active_on=active_on, member=member, sort=sort
+        session,
+        limit=limit,
+        cursor=cursor,
+        active_on=active_on,
+        member=member,
+        sort=sort,
+        caller=caller,
     )
     return Page[TeamRead](items=teams, next_cursor=next_cursor)

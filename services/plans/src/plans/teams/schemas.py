@@ -88,6 +88,7 @@ class TeamRead(TeamBase):
                 EXAMPLE
                 | {
                     "id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e20",
+                    "province_id": "0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e00",
                     "created_at": "2021-02-01T09:00:00+07:00",
                     "updated_at": None,
                 }
@@ -96,5 +97,9 @@ class TeamRead(TeamBase):
     )
 
     id: uuid.UUID
+    province_id: uuid.UUID | None = Field(
+        default=None,
+        description="Tỉnh quản lý đoàn (đơn vị cấp cao nhất trong danh mục)",
+    )
     created_at: VnDatetime
     updated_at: VnDatetime | None = None

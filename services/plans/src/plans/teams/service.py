@@ -4,6 +4,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, or_, select
@@ -13,6 +14,8 @@ from plans.errors import TeamNotFound, TeamStillScheduled
 from plans.events import publish
 from plans.models import Inspection, Team, TeamMembership
 from plans.teams.schemas import TeamCreate, TeamRead, TeamUpdate
+from plans.tenancy import TREE
+from servicekit.access import Identity
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
 from servicekit.times import to_vn, utcnow
@@ -22,12 +25,18 @@ def check_members(members: Sequence[TeamMember]) -> None:
     """Refuse a member list without exactly one leader or with a person listed twice."""
     leaders = [m for m in members if m.role == "leader"]
     if len(leaders) != 1:
-        raise Invalid.field(["body", "members"], "A team has exactly one leader (role 'leader').")
+        raise Invalid.field(
+            ["body", "members"],
+            "A team has exactly one leader (role 'leader').",
+            vi="Đoàn kiểm tra có đúng một trưởng đoàn (role 'leader').",
+        )
     seen: set[str] = set()
     for index, member in enumerate(members):
         if member.subject in seen:
             raise Invalid.field(
-                ["body", "members", index, "subject"], "This person is already on the team."
+                ["body", "members", index, "subject"],
+                "This person is already on the team.",
+                vi="Người này đã có trong đoàn kiểm tra.",
             )
         seen.add(member.subject)
 
@@ -38,8 +47,16 @@ def check_validity(
     """Refuse a validity period that ends before it starts, blaming the date the body gave."""
     if valid_to is not None and valid_to < valid_from:
         if "valid_to" in given:
-            raise Invalid.field(["body", "valid_to"], "valid_to is before valid_from.")
-        raise Invalid.field(["body", "valid_from"], f"The team's validity ends on {valid_to}.")
+            raise Invalid.field(
+                ["body", "valid_to"],
+                "valid_to is before valid_from.",
+                vi="valid_to sớm hơn valid_from.",
+            )
+        raise Invalid.field(
+            ["body", "valid_from"],
+            f"The team's validity ends on {valid_to}.",
+            vi=f"Đoàn kiểm tra hết hiệu lực ngày {valid_to}.",
+        )
 
 
 def _memberships(team_id: uuid.UUID, members: Sequence[TeamMember]) -> list[TeamMembership]:
@@ -109,15 +126,19 @@ async def _check_scheduled_fit(
     if outside:
         raise TeamStillScheduled(
             f"{len(outside)} scheduled inspection(s) of this team fall outside the new"
-            " validity; reschedule or cancel them first."
+            " validity; reschedule or cancel them first.",
+            vi=f"{len(outside)} cuộc kiểm tra đã lên lịch của đoàn nằm ngoài thời gian hiệu lực"
+            " mới; hãy dời lịch hoặc hủy các cuộc kiểm tra đó trước.",
         )
 
 
-async def form_team(session: AsyncSession, *, data: TeamCreate) -> TeamRead:
-    """Found a team by its decision and announce it."""
+async def form_team(session: AsyncSession, *, data: TeamCreate, province_id: uuid.UUID) -> TeamRead:
+    """Found a team of a province by its decision and announce it."""
     check_members(data.members)
     check_validity(data.valid_from, data.valid_to)
-    team = Team(**data.model_dump(exclude={"members"}), created_at=utcnow())
+    team = Team(
+        **data.model_dump(exclude={"members"}), province_id=province_id, created_at=utcnow()
+    )
     session.add(team)
     await session.flush()
     session.add_all(_memberships(team.id, data.members))
@@ -138,11 +159,21 @@ async def form_team(session: AsyncSession, *, data: TeamCreate) -> TeamRead:
     return _read(team, data.members)
 
 
-async def get_team(session: AsyncSession, *, team_id: uuid.UUID) -> tuple[Team, TeamRead]:
-    """Return one team, as stored and as read."""
-    team = await session.get(Team, team_id)
+def owned_teams(caller: Identity) -> Any:
+    """Return the condition selecting the teams of the caller's province."""
+    return TREE.owned(caller, col(Team.province_id))
+
+
+async def get_team(
+    session: AsyncSession, *, team_id: uuid.UUID, caller: Identity
+) -> tuple[Team, TeamRead]:
+    """Return one team of the caller's province, as stored and as read."""
+    team = await session.scalar(select(Team).where(col(Team.id) == team_id, owned_teams(caller)))
     if team is None:
-        raise TeamNotFound(f"No team has id {team_id}.")
+        raise TeamNotFound(
+            f"No team has id {team_id}.",
+            vi=f"Không có đoàn kiểm tra nào có mã định danh {team_id}.",
+        )
     return team, _read(team, (await _members(session, [team.id]))[team.id])
 
 
@@ -185,9 +216,10 @@ async def list_teams(
     active_on: date | None = None,
     member: str | None = None,
     sort: str | None = None,
+    caller: Identity,
 ) -> tuple[list[TeamRead], str | None]:
-    """Return a page of teams and the cursor of the next page."""
-    query = select(Team)
+    """Return a page of the caller's province's teams and the cursor of the next page."""
+    query = select(Team).where(owned_teams(caller))
     if active_on is not None:
         query = query.where(
             col(Team.valid_from) <= active_on,

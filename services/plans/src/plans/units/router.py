@@ -36,9 +36,9 @@ async def register_unit(
     body: UnitCreate,
     session: SessionDep,
     response: Response,
-    _: Annotated[Identity, Depends(allow("plans.units.register"))],
+    caller: Annotated[Identity, Depends(allow("plans.units.register"))],
 ) -> UnitRead:
-    unit = await service.register_unit(session, data=body)
+    unit = await service.register_unit(session, data=body, caller=caller)
     read = UnitRead.model_validate(unit, from_attributes=True)
     response.headers["Location"] = f"/api/v1/plans/units/{unit.id}"
     set_resource(request, response.headers["Location"])
@@ -86,10 +86,11 @@ async def update_unit(
     if_match: IfMatch,
 ) -> UnitRead:
     unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
-    require_match(if_match, UnitRead.model_validate(unit, from_attributes=True), what="unit")
-    read = UnitRead.model_validate(
-        await service.update_unit(session, unit=unit, data=body), from_attributes=True
+    require_match(
+        if_match, UnitRead.model_validate(unit, from_attributes=True), what="unit", what_vi="đơn vị"
     )
+    unit = await service.update_unit(session, unit=unit, data=body, caller=caller)
+    read = UnitRead.model_validate(unit, from_attributes=True)
     response.headers["ETag"] = etag_of(read)
     return read
 

@@ -74,3 +74,8 @@ def valid_during(start: date | None, end: date | None, year: int) -> bool:
 def period(start: date | None, end: date | None) -> str:
     """Return a validity period as people read it: 2000-01-01 to 2025-06-30, … for open."""
     return f"{start or '…'} to {end or '…'}"
+
+
+def period_vi(start: date | None, end: date | None) -> str:
+    """Return a validity period in Vietnamese: từ 2000-01-01 đến 2025-06-30, … for open."""
+    return f"từ {start or '…'} đến {end or '…'}"

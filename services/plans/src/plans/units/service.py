@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, delete, false, select, true
+from sqlmodel import col, delete, select
 
 from contracts import StaffingRecorded, UnitChanged, UnitRegistered
 from plans.errors import (
+    ProvinceKeptNationally,
     StaffingNotRecorded,
     SubUnitsOutside,
     UnitCodeTaken,
@@ -20,15 +21,19 @@ from plans.errors import (
 from plans.events import publish
 from plans.models import Inspection, Unit, UnitStaffing
 from plans.teams.service import covers
+from plans.tenancy import TREE
 from plans.units import rules
 from plans.units.schemas import Staffing, StaffingRead, UnitCreate, UnitUpdate
 from servicekit.access import Identity
 from servicekit.errors import Invalid
 from servicekit.pagination import SortOrder, page_by_id
+from servicekit.tenancy import reaches_all
 from servicekit.text import fold
 from servicekit.times import utcnow
 
 SORTABLE = {"code": Unit.code, "name": Unit.name, "created_at": Unit.created_at}
+UNKNOWN_UNIT = "No unit has this id."
+UNKNOWN_UNIT_VI = "Không có đơn vị nào có mã định danh này."
 
 
 def registered_event(unit: Unit) -> UnitRegistered:
@@ -76,27 +81,65 @@ class Entry:
     valid_to: date | None
 
 
+async def reachable(
+    session: AsyncSession, caller: Identity, unit_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Return those of `unit_ids` that are registered and within the caller's reach."""
+    found = await session.scalars(
+        select(Unit.id).where(col(Unit.id).in_(unit_ids), in_scope_of(caller))
+    )
+    return set(found.all())
+
+
 async def _check_parent(
-    session: AsyncSession, unit_id: uuid.UUID | None, entry: Entry, given: set[str]
+    session: AsyncSession,
+    unit_id: uuid.UUID | None,
+    entry: Entry,
+    given: set[str],
+    caller: Identity,
 ) -> None:
     """Refuse a parent that is missing, beneath the unit, of a lower level or valid for less."""
-    if entry.parent_id is None:
-        return
     loc: list[str | int] = ["body", "parent_id"]
-    if entry.parent_id == unit_id:
-        raise Invalid.field(loc, "A unit cannot point at itself.")
-    parent = await session.get(Unit, entry.parent_id)
-    if parent is None:
-        raise Invalid.field(loc, "No unit has this id.")
-    if "parent_id" in given:
-        if unit_id is not None and parent.id in await _descendants(session, unit_id):
-            raise Invalid.field(loc, "A unit cannot move beneath itself.")
-        if not rules.parent_fits(entry.level, parent.level):
-            allowed = ", ".join(sorted(rules.PARENT_LEVELS[entry.level])) or "no unit"
+    if entry.parent_id is None:
+        # A unit at the top of the registry is a province: the Ministry registers those.
+        if not reaches_all(caller) and "parent_id" in given:
             raise Invalid.field(
                 loc,
-                f"A unit of level {entry.level} sits beneath: {allowed}; not beneath a unit"
-                f" of level {parent.level}.",
+                "A unit you register lies within your province: name the unit it sits"
+                " beneath. Provinces are registered by the Ministry.",
+                vi="Đơn vị đăng ký phải thuộc tỉnh của bạn: hãy chọn đơn vị cấp trên."
+                " Đơn vị cấp tỉnh do Bộ Nội vụ đăng ký.",
+            )
+        return
+    if entry.parent_id == unit_id:
+        raise Invalid.field(
+            loc,
+            "A unit cannot point at itself.",
+            vi="Đơn vị không thể là đơn vị cấp trên của chính nó.",
+        )
+    parent = await session.scalar(
+        select(Unit).where(col(Unit.id) == entry.parent_id, in_scope_of(caller))
+    )
+    if parent is None:
+        raise Invalid.field(loc, UNKNOWN_UNIT, vi=UNKNOWN_UNIT_VI)
+    if "parent_id" in given:
+        if unit_id is not None and parent.id in await _descendants(session, unit_id):
+            raise Invalid.field(
+                loc,
+                "A unit cannot move beneath itself.",
+                vi="Không thể chuyển đơn vị về trực thuộc chính nó hay một đơn vị cấp dưới của nó.",
+            )
+        if not rules.parent_fits(entry.level, parent.level):
+            levels = ", ".join(sorted(rules.PARENT_LEVELS[entry.level]))
+            raise Invalid.field(
+                loc,
+                f"A unit of level {entry.level} sits beneath: {levels or 'no unit'}; not beneath"
+                f" a unit of level {parent.level}.",
+                vi=f"Đơn vị cấp {entry.level} chỉ trực thuộc đơn vị cấp: {levels}; không trực"
+                f" thuộc đơn vị cấp {parent.level}."
+                if levels
+                else f"Đơn vị cấp {entry.level} không trực thuộc đơn vị nào; không trực thuộc"
+                f" đơn vị cấp {parent.level}.",
             )
     starts, ends = rules.within(
         entry.valid_from, entry.valid_to, parent.valid_from, parent.valid_to
@@ -107,6 +150,9 @@ async def _check_parent(
             ["body", field],
             f"The parent unit is valid from {rules.period(parent.valid_from, parent.valid_to)}"
             " only: a unit beneath it is valid within that time.",
+            vi="Đơn vị cấp trên chỉ có hiệu lực"
+            f" {rules.period_vi(parent.valid_from, parent.valid_to)}: đơn vị trực thuộc phải có"
+            " hiệu lực trong khoảng thời gian đó.",
         )
 
 
@@ -122,7 +168,11 @@ async def _later_successors(session: AsyncSession, start: list[uuid.UUID]) -> se
 
 
 async def _check_successors(
-    session: AsyncSession, unit_id: uuid.UUID | None, entry: Entry, given: set[str]
+    session: AsyncSession,
+    unit_id: uuid.UUID | None,
+    entry: Entry,
+    given: set[str],
+    caller: Identity,
 ) -> None:
     """Refuse successors of an open unit, unknown ones, and any that lead back to the unit."""
     named = given & {"successor_id", "successor_ids"}
@@ -138,16 +188,26 @@ async def _check_successors(
             raise Invalid.field(
                 ["body", "valid_to"],
                 "A unit with successors is closed; give successor_ids [] to reopen it.",
+                vi="Đơn vị có đơn vị kế thừa là đơn vị đã đóng; hãy gửi successor_ids [] để mở lại"
+                " đơn vị.",
             )
-        raise Invalid.field(["body", field], "Only a closed unit (valid_to) has successors.")
+        raise Invalid.field(
+            ["body", field],
+            "Only a closed unit (valid_to) has successors.",
+            vi="Chỉ đơn vị đã đóng (có valid_to) mới có đơn vị kế thừa.",
+        )
     if not named:
         return
-    known = set(await session.scalars(select(Unit.id).where(col(Unit.id).in_(entry.successors))))
+    known = await reachable(session, caller, entry.successors)
     for index, successor in enumerate(entry.successors):
         if successor == unit_id:
-            raise Invalid.field(loc(index), "A unit cannot succeed itself.")
+            raise Invalid.field(
+                loc(index),
+                "A unit cannot succeed itself.",
+                vi="Đơn vị không thể là đơn vị kế thừa của chính nó.",
+            )
         if successor not in known:
-            raise Invalid.field(loc(index), "No unit has this id.")
+            raise Invalid.field(loc(index), UNKNOWN_UNIT, vi=UNKNOWN_UNIT_VI)
     if unit_id is None or unit_id not in await _later_successors(session, entry.successors):
         return
     for index, successor in enumerate(entry.successors):
@@ -156,11 +216,17 @@ async def _check_successors(
                 loc(index),
                 "This unit already took over from the unit being changed, directly or through"
                 " others: successors cannot go round in a circle.",
+                vi="Đơn vị này đã kế thừa đơn vị đang được sửa, trực tiếp hoặc qua đơn vị khác:"
+                " quan hệ kế thừa không được khép thành vòng.",
             )
 
 
 async def _check_entry(
-    session: AsyncSession, unit_id: uuid.UUID | None, entry: Entry, given: set[str]
+    session: AsyncSession,
+    unit_id: uuid.UUID | None,
+    entry: Entry,
+    given: set[str],
+    caller: Identity,
 ) -> None:
     """Refuse an entry the registry would contradict; `given` names the fields sent."""
     if (
@@ -169,16 +235,27 @@ async def _check_entry(
         and entry.valid_to < entry.valid_from
     ):
         if "valid_to" in given:
-            raise Invalid.field(["body", "valid_to"], "valid_to is before valid_from.")
-        raise Invalid.field(["body", "valid_from"], f"The unit ceased on {entry.valid_to}.")
+            raise Invalid.field(
+                ["body", "valid_to"],
+                "valid_to is before valid_from.",
+                vi="valid_to sớm hơn valid_from.",
+            )
+        raise Invalid.field(
+            ["body", "valid_from"],
+            f"The unit ceased on {entry.valid_to}.",
+            vi=f"Đơn vị đã chấm dứt hoạt động ngày {entry.valid_to}.",
+        )
     if "kind" in given and not rules.kind_fits(entry.level, entry.kind):
         kinds = ", ".join(sorted(rules.KINDS_AT_LEVEL[entry.level]))
         raise Invalid.field(
-            ["body", "kind"], f"A unit of level {entry.level} is of kind {kinds}; not {entry.kind}."
+            ["body", "kind"],
+            f"A unit of level {entry.level} is of kind {kinds}; not {entry.kind}.",
+            vi=f"Đơn vị cấp {entry.level} thuộc một trong các loại {kinds}; không thuộc loại"
+            f" {entry.kind}.",
         )
     if given & {"parent_id", "valid_from", "valid_to"}:
-        await _check_parent(session, unit_id, entry, given)
-    await _check_successors(session, unit_id, entry, given)
+        await _check_parent(session, unit_id, entry, given, caller)
+    await _check_successors(session, unit_id, entry, given, caller)
 
 
 async def _check_fit(session: AsyncSession, unit: Unit, entry: Entry) -> None:
@@ -190,10 +267,14 @@ async def _check_fit(session: AsyncSession, unit: Unit, entry: Entry) -> None:
         if not all(rules.within(child.valid_from, child.valid_to, entry.valid_from, entry.valid_to))
     ]
     period = rules.period(entry.valid_from, entry.valid_to)
+    period_vi = rules.period_vi(entry.valid_from, entry.valid_to)
     if outside:
+        codes = ", ".join(sorted(outside)[:20])
         raise SubUnitsOutside(
             f"{len(outside)} unit(s) beneath this one would be valid outside {period}"
-            f" ({', '.join(sorted(outside)[:20])}): change their dates first."
+            f" ({codes}): change their dates first.",
+            vi=f"{len(outside)} đơn vị trực thuộc đơn vị này sẽ có hiệu lực ngoài thời gian"
+            f" {period_vi} ({codes}): hãy sửa thời gian hiệu lực của các đơn vị đó trước.",
         )
     scheduled = await session.scalars(
         select(Inspection)
@@ -206,20 +287,26 @@ async def _check_fit(session: AsyncSession, unit: Unit, entry: Entry) -> None:
         if not covers(entry.valid_from or date.min, entry.valid_to, i.window_start, i.window_end)
     ]
     if late:
+        listed = ", ".join(late)
         raise UnitStillScheduled(
-            f"Inspection(s) {', '.join(late)} of this unit stay scheduled outside {period}:"
-            " reschedule or cancel them first."
+            f"Inspection(s) {listed} of this unit stay scheduled outside {period}:"
+            " reschedule or cancel them first.",
+            vi=f"Các cuộc kiểm tra {listed} tại đơn vị này vẫn được lên lịch ngoài thời gian"
+            f" {period_vi}: hãy dời lịch hoặc hủy các cuộc kiểm tra đó trước.",
         )
 
 
-async def register_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
+async def register_unit(session: AsyncSession, *, data: UnitCreate, caller: Identity) -> Unit:
     """Add a unit to the registry and announce it."""
     if await session.scalar(select(Unit.id).where(col(Unit.code) == data.code)) is not None:
-        raise UnitCodeTaken(f"A unit with code {data.code!r} is already registered.")
+        raise UnitCodeTaken(
+            f"A unit with code {data.code!r} is already registered.",
+            vi=f"Đã có đơn vị được đăng ký với mã {data.code!r}.",
+        )
     successors = list(dict.fromkeys(data.successor_ids))
     entry = Entry(data.level, data.kind, data.parent_id, successors, data.valid_from, data.valid_to)
     # Everything about a new unit is checked, whether the body gave it or not.
-    await _check_entry(session, None, entry, set(UnitCreate.model_fields))
+    await _check_entry(session, None, entry, set(UnitCreate.model_fields), caller)
     unit = Unit(
         **data.model_dump(exclude={"successor_ids"}),
         successor_ids=[str(s) for s in successors],
@@ -235,7 +322,9 @@ def _successors_after(unit: Unit, changes: dict[str, Any]) -> list[uuid.UUID]:
     """Return the successors a change leaves: `successor_id` names one (null: none)."""
     if "successor_id" in changes and "successor_ids" in changes:
         raise Invalid.field(
-            ["body", "successor_ids"], "Give successor_id or successor_ids, not both."
+            ["body", "successor_ids"],
+            "Give successor_id or successor_ids, not both.",
+            vi="Chỉ gửi successor_id hoặc successor_ids, không gửi cả hai.",
         )
     if "successor_id" in changes:
         successor = changes.pop("successor_id")
@@ -245,8 +334,16 @@ def _successors_after(unit: Unit, changes: dict[str, Any]) -> list[uuid.UUID]:
     return unit.successors
 
 
-async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) -> Unit:
+async def update_unit(
+    session: AsyncSession, *, unit: Unit, data: UnitUpdate, caller: Identity
+) -> Unit:
     """Change a unit's registry entry (rename, move, close, merge, split) and announce it."""
+    if unit.parent_id is None and not reaches_all(caller):
+        # A province's people keep the units within it; the province itself is the Ministry's.
+        raise ProvinceKeptNationally(
+            f"Unit {unit.code} is a province: the Ministry keeps its registry entry.",
+            vi=f"Đơn vị {unit.code} là cấp tỉnh: thông tin của đơn vị này do Bộ Nội vụ quản lý.",
+        )
     changes = data.model_dump(exclude_unset=True)
     successors = _successors_after(unit, changes)
     entry = Entry(
@@ -257,7 +354,7 @@ async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) ->
         changes.get("valid_from", unit.valid_from),
         changes.get("valid_to", unit.valid_to),
     )
-    await _check_entry(session, unit.id, entry, set(data.model_fields_set))
+    await _check_entry(session, unit.id, entry, set(data.model_fields_set), caller)
     if (entry.valid_from, entry.valid_to) != (unit.valid_from, unit.valid_to):
         await _check_fit(session, unit, entry)
     for field, value in changes.items():
@@ -276,7 +373,10 @@ async def get_staffing(session: AsyncSession, *, unit: Unit) -> StaffingRead:
         await session.scalars(select(UnitStaffing).where(col(UnitStaffing.unit_id) == unit.id))
     ).all()
     if not rows:
-        raise StaffingNotRecorded(f"No staff on roll has been recorded for unit {unit.id}.")
+        raise StaffingNotRecorded(
+            f"No staff on roll has been recorded for unit {unit.id}.",
+            vi=f"Chưa ghi nhận biên chế của đơn vị {unit.id}.",
+        )
     on_roll = {row.category: row.on_roll for row in rows}
     return StaffingRead.model_validate(
         {
@@ -336,12 +436,8 @@ async def unit_scope(session: AsyncSession, *, code: str | None) -> set[uuid.UUI
 
 
 def in_scope_of(caller: Identity) -> Any:
-    """Return the condition selecting the units the caller may see, for the same query."""
-    if not caller.unit_scoped:
-        return true()
-    if caller.unit_code is None:
-        return false()
-    return col(Unit.id).in_(_subtree_ids(col(Unit.code) == caller.unit_code))
+    """Return the condition selecting the units the caller reaches, for the same query."""
+    return TREE.within(caller, col(Unit.id))
 
 
 def _territory(unit: Unit, units: dict[uuid.UUID, Unit]) -> str | None:
@@ -394,7 +490,10 @@ async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Identit
     # learns nothing outside its unit, not even from how long the 404 took.
     unit = await session.scalar(select(Unit).where(col(Unit.id) == unit_id, in_scope_of(caller)))
     if unit is None:
-        raise UnitNotFound(f"No unit has id {unit_id}.")
+        raise UnitNotFound(
+            f"No unit has id {unit_id}.",
+            vi=f"Không có đơn vị nào có mã định danh {unit_id}.",
+        )
     return unit
 
 
