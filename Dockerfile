@@ -23,11 +23,20 @@ COPY libs/ libs/
 COPY services/ services/
 COPY gateway/ gateway/
 # Regular (not editable) installs; every third-party version comes from constraints.txt.
+# The development tools (libs/devstack: keys, tokens, the demo, deploy checks) stay out.
 RUN pip install --no-cache-dir -c constraints.txt \
-        ./libs/contracts ./libs/eventbus ./libs/servicekit ./libs/devstack \
+        ./libs/contracts ./libs/eventbus ./libs/servicekit \
         ./services/plans ./services/visits ./services/citizen-feedback ./services/reporting \
         ./gateway
 
+# Development tools on top of the apps, for local compose only (its `keys` job):
+# `docker build --target devtools -t ghcr.io/congvu/congvu-devtools:dev .`
+FROM build AS devtools
+RUN pip install --no-cache-dir -c constraints.txt ./libs/devstack
+WORKDIR /app
+ENTRYPOINT ["python", "-m"]
+
+# The production image (the default target): the apps and their migrations, nothing else.
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -50,5 +59,5 @@ COPY services/reporting/alembic.ini services/reporting/
 COPY services/reporting/migrations/ services/reporting/migrations/
 USER 10001:10001
 EXPOSE 8000
-ENTRYPOINT ["python", "-m", "devstack.serve"]
+ENTRYPOINT ["python", "-m", "servicekit.serve"]
 CMD ["gateway", "--host", "0.0.0.0", "--port", "8000"]

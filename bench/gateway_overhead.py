@@ -75,7 +75,7 @@ def report(name: str, latencies: list[float], seconds: float) -> None:
 
 def server_pid(root: int, app: str) -> int:
     """Return the process that serves `app` in the stack started as `root`."""
-    wanted = f"devstack.serve\0{app}\0".encode()
+    wanted = f"servicekit.serve\0{app}\0".encode()
     for pid in descendants(root):
         try:
             if wanted in Path(f"/proc/{pid}/cmdline").read_bytes():

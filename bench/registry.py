@@ -104,7 +104,7 @@ def measure(url: str, keys: Path, requests: int, concurrency: int) -> None:
         print(f"  import ({attempt}): {time.perf_counter() - started:.2f} s wall; {output}")
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "devstack.serve", "plans", "--port", str(port)],
+        [sys.executable, "-m", "servicekit.serve", "plans", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -1,6 +1,7 @@
 """The deploy files render and validate offline, and the validator does catch mistakes."""
 
 import copy
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,23 @@ def test_every_topic_the_services_use_is_declared_for_strimzi() -> None:
         if doc and doc.get("kind") == "KafkaTopic"
     }
     assert set(all_topics()) | {PROBE_TOPIC} <= declared
+
+
+def test_the_production_image_ships_the_apps_and_no_development_tools() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    stages = dockerfile.split("\nFROM ")
+    build = next(s for s in stages if " AS build" in s.splitlines()[0])
+    runtime = stages[-1]
+    assert " AS runtime" in runtime.splitlines()[0], "the production image is the default target"
+    assert "./libs/devstack" not in build
+    assert "devstack" not in runtime
+    assert 'ENTRYPOINT ["python", "-m", "servicekit.serve"]' in runtime
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    uses_devstack = {
+        name
+        for name, service in compose["services"].items()
+        if "devstack"
+        in json.dumps(service.get("command", "")) + json.dumps(service.get("entrypoint", ""))
+    }
+    assert uses_devstack == {"keys"}
+    assert compose["services"]["keys"]["build"]["target"] == "devtools"

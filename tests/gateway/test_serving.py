@@ -2,7 +2,7 @@
 
 import pytest
 
-from devstack.serve import server_options
+from servicekit.serve import server_options
 
 
 def test_the_gateway_believes_no_proxy_by_default(monkeypatch: pytest.MonkeyPatch) -> None:

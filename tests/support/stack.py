@@ -126,14 +126,14 @@ class Stack:
 
     def start_app(self, app: str) -> None:
         """Start one service or the gateway."""
-        self._spawn(app, ["devstack.serve", app, "--port", str(self.ports[app])], self.env(app))
+        self._spawn(app, ["servicekit.serve", app, "--port", str(self.ports[app])], self.env(app))
 
     def start_extra_gateway(self, name: str, **env: str) -> str:
         """Start another gateway in front of the same services, with other settings."""
         self.ports[name] = free_port()
         self._spawn(
             name,
-            ["devstack.serve", "gateway", "--port", str(self.ports[name])],
+            ["servicekit.serve", "gateway", "--port", str(self.ports[name])],
             self.env("gateway") | env,
         )
         url = f"http://127.0.0.1:{self.ports[name]}"

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -17,6 +18,7 @@ from gateway.state import GatewayState
 from gateway.stores import create_store
 from gateway.upstream import upstream_client
 from servicekit.errors import install_problem_handlers
+from servicekit.headerlimit import header_limited
 from servicekit.health import ReadinessCheck, health_router
 from servicekit.logs import configure_logging
 from servicekit.metrics import MetricsMiddleware
@@ -117,3 +119,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(openapi.router)
     app.include_router(proxy.router)
     return app
+
+
+def server_options() -> dict[str, Any]:
+    """Return how uvicorn reads the gateway's requests (`servicekit.serve`)."""
+    settings = Settings()
+    return {
+        "http": header_limited(settings.max_header_bytes),
+        # Only the ingress's X-Forwarded-For is believed (right-most address it did not add);
+        # with FORWARDED_ALLOW_IPS empty, the client address is the connection's.
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }

@@ -183,7 +183,7 @@ async def _authenticate(request: Request, state: GatewayState, body: bytes) -> I
 
 def _client_address(request: Request) -> str:
     """Return the caller's address: the peer's, or the one a trusted proxy (ingress) gave."""
-    # uvicorn resolves X-Forwarded-For from FORWARDED_ALLOW_IPS only (devstack.serve).
+    # uvicorn resolves X-Forwarded-For from FORWARDED_ALLOW_IPS only (servicekit.serve).
     return request.client.host if request.client is not None else "unknown"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from devstack.serve import APPS
+from servicekit.serve import APPS
 
 SERVICES = ("plans", "visits", "citizen-feedback", "reporting")
 EMBEDDED_GATEWAY = "http://127.0.0.1:8000"

@@ -203,8 +203,20 @@ POLICY: dict[str, Operation] = {
 _MATCHERS = [(name, operation, operation.pattern()) for name, operation in POLICY.items()]
 
 
-def find_operation(method: str, path: str) -> tuple[str, Operation] | None:
-    """Return the operation a request is for, or None if the API has no such operation."""
+# A service's routes are declared with POLICY's templates: the route a service's router
+# chose names its operation without matching the path again.
+_BY_TEMPLATE = {(op.method, op.path): (name, op) for name, op in POLICY.items()}
+
+
+def find_operation(
+    method: str, path: str, *, template: str | None = None
+) -> tuple[str, Operation] | None:
+    """Return the operation a request is for, or None if the API has no such operation.
+
+    `template` is the path template of the route that matched the request, where known.
+    """
+    if template is not None:
+        return _BY_TEMPLATE.get((method, template))
     for name, operation, pattern in _MATCHERS:
         if operation.method == method and pattern.fullmatch(path):
             return name, operation

@@ -68,7 +68,9 @@ def status_of(error: BaseException) -> int:
 
 def record_for(request: Request, *, error: BaseException | None) -> AuditRecord | None:
     """Return the audit record of this request, or None if its operation is not audited."""
-    found = find_operation(request.method, request.url.path)
+    route = request.scope.get("route")
+    template = getattr(route, "path", None) if route is not None else None
+    found = find_operation(request.method, request.url.path, template=template)
     if found is None or not found[1].audited:
         return None
     name, _ = found

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select
 
@@ -484,11 +484,17 @@ async def units_of_categories(
     return list(found.items())
 
 
+# Built once: SQLAlchemy keeps a statement's cache key, so a read by id neither rebuilds
+# the query nor walks it again to find its compiled form.
+_UNIT_BY_ID = select(Unit).where(col(Unit.id) == bindparam("unit_id"))
+
+
 async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Identity) -> Unit:
     """Return one unit the caller may see."""
     # One query whether the unit is missing or outside the caller's scope: a unit role
     # learns nothing outside its unit, not even from how long the 404 took.
-    unit = await session.scalar(select(Unit).where(col(Unit.id) == unit_id, in_scope_of(caller)))
+    statement = _UNIT_BY_ID if reaches_all(caller) else _UNIT_BY_ID.where(in_scope_of(caller))
+    unit = await session.scalar(statement, {"unit_id": unit_id})
     if unit is None:
         raise UnitNotFound(
             f"No unit has id {unit_id}.",

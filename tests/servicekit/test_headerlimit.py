@@ -8,7 +8,7 @@ import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from devstack.headerlimit import header_limited
+from servicekit.headerlimit import header_limited
 
 
 class Transport(asyncio.Transport):

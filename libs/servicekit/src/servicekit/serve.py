@@ -1,11 +1,16 @@
-"""Run one CongVu app with uvicorn: `python -m devstack.serve plans --port 8001`."""
+"""Run one CongVu app with uvicorn: `python -m servicekit.serve plans --port 8001`.
+
+The serving entry point of every process, in the image as on one machine. Apps are named by
+import string, so serving one imports that app alone.
+"""
 
 import argparse
 from typing import Any
 
 import uvicorn
+from uvicorn.importer import import_from_string
 
-from devstack.headerlimit import header_limited
+from servicekit.headerlimit import header_limited
 
 APPS = {
     "plans": "plans.main:create_app",
@@ -14,26 +19,21 @@ APPS = {
     "reporting": "reporting.main:create_app",
     "gateway": "gateway.main:create_app",
 }
+# Apps that say themselves how uvicorn reads their requests (the public one: its own cap and
+# the proxy it believes); the services get SERVICE_OPTIONS.
+OPTIONS = {"gateway": "gateway.main:server_options"}
 SERVICE_MAX_HEADER_BYTES = 128 * 1024
 
 
 def server_options(app: str) -> dict[str, Any]:
     """Return how uvicorn reads requests for `app`: the head's cap, whose proxy to believe."""
-    if app != "gateway":
-        # Services are reached through the gateway only, which sets X-Forwarded-For itself;
-        # they read that header and never let uvicorn rewrite the peer. Their cap leaves room
-        # for what the gateway adds to headers it let through (MAX_HEADER_BYTES, at most 64 KiB).
-        return {"http": header_limited(SERVICE_MAX_HEADER_BYTES), "proxy_headers": False}
-    from gateway.config import Settings
-
-    settings = Settings()
-    return {
-        "http": header_limited(settings.max_header_bytes),
-        # Only the ingress's X-Forwarded-For is believed (right-most address it did not add);
-        # with FORWARDED_ALLOW_IPS empty, the client address is the connection's.
-        "proxy_headers": bool(settings.forwarded_allow_ips),
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
-    }
+    if app in OPTIONS:
+        options: dict[str, Any] = import_from_string(OPTIONS[app])()
+        return options
+    # Services are reached through the gateway only, which sets X-Forwarded-For itself; they
+    # read that header and never let uvicorn rewrite the peer. Their cap leaves room for what
+    # the gateway adds to headers it let through (MAX_HEADER_BYTES, at most 64 KiB).
+    return {"http": header_limited(SERVICE_MAX_HEADER_BYTES), "proxy_headers": False}
 
 
 def main() -> None:
