@@ -1,16 +1,10 @@
 """/docs is Swagger UI from the gateway's own files: it works on a network without internet."""
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import PurePosixPath
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-
-from gateway.config import Settings
-from gateway.main import create_app
-from tests.support.identity import PRIVATE_KEY
 
 # What each file the page loads is, and a mark that it is really Swagger UI's.
 KINDS = {
@@ -18,22 +12,6 @@ KINDS = {
     ".css": ("text/css", b".swagger-ui"),
     ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
 }
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[httpx.AsyncClient]:
-    pem = PRIVATE_KEY.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    app = create_app(Settings(identity_private_key=pem, log_json=False))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
-    ):
-        yield client
 
 
 async def _page_urls(gateway: httpx.AsyncClient) -> list[str]:

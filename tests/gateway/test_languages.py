@@ -1,44 +1,19 @@
 """The gateway's own problems follow Accept-Language, and it hands the header on to services."""
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from fastapi import FastAPI
 from starlette.requests import Request
 
-from gateway.config import Settings
-from gateway.main import create_app
 from gateway.proxy import _forward_headers
 from tests.conftest import DatabaseFactory
 from tests.support.apps import build_app
 from tests.support.factories import NO_BROKER, create_rating_body
-from tests.support.identity import PRIVATE_KEY
+from tests.support.gateway import gateway_app
 
 EN = {"Accept-Language": "en-US,en;q=0.9,vi;q=0.5"}
-
-
-def gateway_app() -> FastAPI:
-    pem = PRIVATE_KEY.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return create_app(Settings(identity_private_key=pem, log_json=False))
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[httpx.AsyncClient]:
-    app = gateway_app()
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
-    ):
-        yield client
 
 
 def problem_of(response: httpx.Response, language: str) -> dict[str, Any]:

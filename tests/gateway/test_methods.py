@@ -4,33 +4,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
 
-from gateway.config import Settings
-from gateway.main import create_app
 from servicekit.access import POLICY, methods_of
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER
-from tests.support.identity import PRIVATE_KEY
 
 # Fixed ids: parameters must be the same in every test worker.
 UNIT = "/api/v1/plans/units/0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e00"
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[httpx.AsyncClient]:
-    pem = PRIVATE_KEY.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    app = create_app(Settings(identity_private_key=pem, log_json=False))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
-    ):
-        yield client
 
 
 @pytest.mark.parametrize(

@@ -52,33 +52,31 @@ async def hidden_and_missing(plans: AppClient) -> tuple[Any, dict[str, tuple[str
     return as_(Role.UNIT_HEAD, province.district["code"]), paths
 
 
-async def test_hidden_and_missing_run_the_same_statements(plans: AppClient) -> None:
-    head, paths = await hidden_and_missing(plans)
+async def assert_hidden_like_missing(
+    plans: AppClient, auth: Any, paths: dict[str, tuple[str, str]]
+) -> None:
+    """Assert each hidden read answers 404 after exactly the statements a missing one runs."""
     for read, (hidden, missing) in paths.items():
         ran = []
         for path in (hidden, missing):
             with statements(plans) as seen:
-                response = await plans.get(f"/api/v1/plans/{path}", auth=head)
+                response = await plans.get(f"/api/v1/plans/{path}", auth=auth)
             assert response.status_code == 404, (read, path, response.text)
             ran.append(seen)
         assert ran[0] == ran[1], read
         assert ran[0], read
+
+
+async def test_hidden_and_missing_run_the_same_statements(plans: AppClient) -> None:
+    head, paths = await hidden_and_missing(plans)
+    await assert_hidden_like_missing(plans, head, paths)
 
 
 async def test_another_provinces_data_and_nothing_run_the_same_statements(
     plans: AppClient,
 ) -> None:
     _, paths = await hidden_and_missing(plans)
-    away = as_(Role.INSPECTORATE, AWAY_CODE)
-    for read, (hidden, missing) in paths.items():
-        ran = []
-        for path in (hidden, missing):
-            with statements(plans) as seen:
-                response = await plans.get(f"/api/v1/plans/{path}", auth=away)
-            assert response.status_code == 404, (read, path, response.text)
-            ran.append(seen)
-        assert ran[0] == ran[1], read
-        assert ran[0], read
+    await assert_hidden_like_missing(plans, as_(Role.INSPECTORATE, AWAY_CODE), paths)
 
 
 async def test_a_unit_within_scope_is_one_query(plans: AppClient) -> None:

@@ -9,11 +9,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel, col, select
 
 from contracts import UnitChanged, UnitRegistered
 from eventbus.consumer import Handlers
 from eventbus.envelope import Envelope
+from servicekit.access import Identity
 from servicekit.sqltypes import UTCDateTime
 from servicekit.tenancy import UnitTree
 from servicekit.times import utcnow
@@ -33,6 +34,16 @@ class DirectoryUnit(SQLModel, table=True):
 
 
 DIRECTORY = UnitTree(col(DirectoryUnit.id), col(DirectoryUnit.parent_id), col(DirectoryUnit.code))
+
+
+async def reaches(session: AsyncSession, caller: Identity, unit_id: uuid.UUID) -> bool:
+    """Tell whether `unit_id` is a unit the registry announced, within the caller's reach."""
+    found = await session.scalar(
+        select(DirectoryUnit.id).where(
+            col(DirectoryUnit.id) == unit_id, DIRECTORY.within(caller, col(DirectoryUnit.id))
+        )
+    )
+    return found is not None
 
 
 async def on_unit(session: AsyncSession, event: UnitRegistered | UnitChanged, _: Envelope) -> None:

@@ -11,22 +11,12 @@ from citizen_feedback.schemas import RatingCreate
 from contracts import RatingSubmitted
 from contracts.feedback import RaterKind
 from eventbus import outbox
-from eventbus.directory import DIRECTORY, DirectoryUnit
+from eventbus.directory import DIRECTORY, DirectoryUnit, reaches
 from servicekit.access import UNIT_SCOPED, Identity, Role
 from servicekit.errors import Invalid
 from servicekit.times import to_vn, utcnow
 
 SOURCE = "/congvu/citizen-feedback"
-
-
-async def _reaches(session: AsyncSession, caller: Identity, unit_id: uuid.UUID) -> bool:
-    """Tell whether `unit_id` lies within the caller's reach (`servicekit.tenancy`)."""
-    found = await session.scalar(
-        select(DirectoryUnit.id).where(
-            col(DirectoryUnit.id) == unit_id, DIRECTORY.within(caller, col(DirectoryUnit.id))
-        )
-    )
-    return found is not None
 
 
 def rater_of(caller: Identity) -> RaterKind:
@@ -43,7 +33,7 @@ async def check_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Ident
     unit = await session.get(DirectoryUnit, unit_id)
     # Outside a provincial system's province, a unit answers as if it were not registered.
     if unit is None or (
-        caller.role == Role.PROVINCIAL_SYSTEM and not await _reaches(session, caller, unit_id)
+        caller.role == Role.PROVINCIAL_SYSTEM and not await reaches(session, caller, unit_id)
     ):
         raise Invalid.field(
             ["body", "unit_id"],
@@ -65,7 +55,7 @@ async def check_not_own_unit(
     """Refuse a unit's own staff rating their unit or any unit beneath it."""
     if caller.role not in UNIT_SCOPED or caller.unit_code is None:
         return
-    if await _reaches(session, caller, unit_id):
+    if await reaches(session, caller, unit_id):
         raise OwnUnitRated(
             "Staff of a unit may not rate their own unit or the units beneath it;"
             " ratings of its service come from the citizens it serves.",

@@ -8,7 +8,7 @@ from uuid6 import uuid7
 
 from contracts import VisitStarted
 from eventbus import outbox
-from eventbus.directory import DIRECTORY, DirectoryUnit
+from eventbus.directory import DIRECTORY, reaches
 from servicekit.access import Identity
 from servicekit.errors import Invalid
 from servicekit.times import utcnow
@@ -21,12 +21,7 @@ SOURCE = "/congvu/visits"
 
 async def _check_unit(session: AsyncSession, unit_id: uuid.UUID, caller: Identity) -> None:
     """Refuse a unit the registry has not announced, or one outside the caller's province."""
-    found = await session.scalar(
-        select(DirectoryUnit.id).where(
-            col(DirectoryUnit.id) == unit_id, DIRECTORY.within(caller, col(DirectoryUnit.id))
-        )
-    )
-    if found is None:
+    if not await reaches(session, caller, unit_id):
         raise Invalid.field(
             ["body", "unit_id"],
             "No registered unit has this id.",
