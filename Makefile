@@ -90,6 +90,8 @@ bench: setup
 	$(BIN)/python bench/registry.py
 	$(BIN)/python bench/consumer_apply.py
 	$(BIN)/python bench/relay_publish.py
+	$(BIN)/python bench/evidence_upload.py
+	$(BIN)/python bench/visit_sync.py
 
 clean:
 	rm -rf $(VENV) var

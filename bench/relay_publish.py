@@ -16,7 +16,7 @@ import uuid
 from busbench import broker, databases, machine
 from sqlmodel import select
 
-from contracts import VisitStarted
+from contracts.visits import VisitStarted
 from eventbus import outbox
 from eventbus.bus import create_producer
 from eventbus.envelope import to_kafka_headers

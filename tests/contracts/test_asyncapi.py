@@ -4,8 +4,8 @@ from pathlib import Path
 
 import yaml
 
-from contracts import EVENT_TYPES
 from contracts.asyncapi import build_document, render
+from contracts.registry import EVENT_TYPES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 

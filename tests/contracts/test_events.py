@@ -5,8 +5,9 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
-from contracts import RatingSubmitted, UnitRegistered, VisitStarted, event_class
-from contracts.registry import UnknownEventType
+from contracts.feedback import RatingSubmitted
+from contracts.plans import UnitRegistered
+from contracts.visits import VisitStarted
 
 
 def test_key_is_the_aggregate_id() -> None:
@@ -42,12 +43,6 @@ def test_rating_score_is_bounded() -> None:
             score=6,
             submitted_at="2024-02-19T16:15:00Z",
         )
-
-
-def test_lookup_by_type() -> None:
-    assert event_class("vn.congvu.visits.visit.started.v1") is VisitStarted
-    with pytest.raises(UnknownEventType):
-        event_class("vn.congvu.visits.visit.started.v9")
 
 
 def test_a_rating_says_who_rated_and_older_ratings_are_citizens() -> None:

@@ -204,6 +204,10 @@ def app_environments(overlay: str) -> dict[str, dict[str, str | None]]:
 SECRET_VALUES = {
     "DATABASE_URL": "postgresql+asyncpg://congvu:secret@postgres.example:5432/congvu",
     "PROVINCIAL_CLIENTS": '[{"id": "p", "province_code": "22", "secrets": ["s"]}]',
+    "EVIDENCE_S3_ENDPOINT_URL": "https://s3.example",
+    "EVIDENCE_S3_BUCKET": "congvu-evidence",
+    "EVIDENCE_S3_ACCESS_KEY_ID": "key",
+    "EVIDENCE_S3_SECRET_ACCESS_KEY": "secret",
 }
 
 

@@ -9,8 +9,19 @@ from typing import Any
 import jwt
 import pytest
 
+from contracts.visits import Headcount
 from devstack.demo import People, Person, registrar_of
-from devstack.scenario import PLANS, PROVINCES, TEAMS, UNITS, DemoUnit, province_of
+from devstack.scenario import (
+    PLANS,
+    PROVINCES,
+    RECORDS,
+    TEAMS,
+    UNITS,
+    DemoRecord,
+    DemoUnit,
+    province_of,
+)
+from plans.checklists.defaults import DEFAULT_CHECKLIST
 from servicekit.access import Role
 
 
@@ -72,3 +83,49 @@ def test_the_ministry_registers_administrative_units_provinces_their_agencies(
             "admin",
             province_of(unit.code),
         )
+
+
+def totals(record: DemoRecord) -> tuple[int, int, int, int]:
+    """Return a record's offices, staff on roll, present and absent with reason."""
+    counts = [
+        Headcount.model_validate(count)
+        for office in record.offices
+        for count in office.headcounts.values()
+    ]
+    for count in counts:
+        absent = sum(count.absent_with_reason.values()) + count.absent_without_reason
+        assert count.on_roll == count.present + absent, record.unit
+    return (
+        len(record.offices),
+        sum(c.on_roll for c in counts),
+        sum(c.present for c in counts),
+        sum(sum(c.absent_with_reason.values()) for c in counts),
+    )
+
+
+def test_the_nghe_an_records_give_the_reported_headcounts() -> None:
+    by_unit = {record.unit: totals(record) for record in RECORDS}
+    # 9 offices, 40 on roll, 27 present, 13 absent with reason; 22 with 3; 20 with 5.
+    assert by_unit == {
+        "DEMO-NA-KY-SON": (9, 40, 27, 13),
+        "DEMO-NA-MUONG-LONG": (1, 22, 19, 3),
+        "DEMO-NA-LANG-KHE": (1, 20, 15, 5),
+    }
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=lambda record: record.unit)
+def test_each_record_is_of_a_scenario_visit_against_the_default_checklist(
+    record: DemoRecord,
+) -> None:
+    visits = {(unit.code, at) for unit in UNITS for at, _ in unit.visits}
+    assert (record.unit, record.started_at) in visits
+    assert record.observed_at > record.started_at
+    criteria = {
+        criterion.code: category.code
+        for category in DEFAULT_CHECKLIST.categories
+        for criterion in category.criteria
+    }
+    assert {code for code, _, _ in record.results} <= set(criteria)
+    for violation in record.violations:
+        assert violation.criterion is not None
+        assert criteria[violation.criterion] == violation.category

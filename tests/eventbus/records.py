@@ -6,11 +6,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
-from contracts import Event, VisitStarted
+from contracts.base import Event
+from contracts.visits import VisitStarted
 from eventbus.consumer import EventConsumer, Handlers
 from eventbus.envelope import encode_headers, to_kafka_headers
 from eventbus.topics import PROBE_TOPIC, all_topics, ensure_topics
-from reporting.handlers import HANDLERS
+from reporting.handlers import on_visit_started
 from servicekit.times import utcnow
 from tests.conftest import Broker
 
@@ -106,15 +107,14 @@ def make_consumer(
     producer: AIOKafkaProducer,
     name: str,
     *,
-    handlers: Handlers = HANDLERS,
+    handlers: Handlers | None = None,
     cls: type[EventConsumer] = EventConsumer,
     **settings: Any,
 ) -> EventConsumer:
-    """An EventConsumer of the visits topic with the small test timeouts."""
+    """An EventConsumer (of reporting's visit counts, unless told) with the small test timeouts."""
     return cls(
         name=name,
-        topics=["congvu.visits.v1"],
-        handlers=handlers,
+        handlers=handlers or {VisitStarted: on_visit_started},
         sessionmaker=sessionmaker,
         producer=producer,
         bootstrap_servers=broker.bootstrap,

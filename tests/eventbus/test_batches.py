@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -11,9 +11,9 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from contracts import RatingSubmitted, VisitStarted
-from eventbus.consumer import EventConsumer
-from eventbus.envelope import Envelope
+from contracts.feedback import RatingSubmitted
+from contracts.visits import VisitStarted
+from eventbus.consumer import EventConsumer, Handler
 from reporting.handlers import on_visit_started
 from reporting.models import UnitScore
 from servicekit.db import create_engine, create_sessionmaker
@@ -92,13 +92,11 @@ def counting_transactions(engine: AsyncEngine) -> dict[str, int]:
     return seen
 
 
-def failing_for(
-    unit_id: uuid.UUID,
-) -> Callable[[AsyncSession, VisitStarted, Envelope], Awaitable[None]]:
-    async def handler(session: AsyncSession, event: VisitStarted, envelope: Envelope) -> None:
+def failing_for(unit_id: uuid.UUID) -> Handler:
+    async def handler(session: AsyncSession, event: VisitStarted) -> None:
         if event.unit_id == unit_id:
             raise ValueError("this event cannot be applied")
-        await on_visit_started(session, event, envelope)
+        await on_visit_started(session, event)
 
     return handler
 
@@ -197,7 +195,8 @@ async def test_event_type_no_contract_knows_is_dead_lettered(
     dead = await read_topic(broker, DLQ, at_least=1)
     assert len(dead) == 1
     headers = {k: v.decode() for k, v in dead[0].headers}
-    assert headers["dlq_error_type"] == "UnknownEventType"
+    assert headers["dlq_error_type"] == "InvalidEnvelope"
+    assert unknown in headers["dlq_error"]
     assert headers["ce_type"] == unknown
 
 

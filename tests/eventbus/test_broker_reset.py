@@ -11,10 +11,9 @@ from aiokafka.partitioner import murmur2
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import VisitStarted
+from contracts.visits import VisitStarted
 from eventbus import outbox
 from eventbus.consumer import EventConsumer
-from eventbus.envelope import Envelope
 from eventbus.outbox import OutboxMessage
 from eventbus.relay import OutboxRelay
 from eventbus.topics import PROBE_TOPIC
@@ -105,15 +104,14 @@ async def test_consumer_holding_a_batch_across_a_reset_misses_nothing_of_the_rep
     after = [uuid.uuid4() for _ in range(15)]
     held, release = asyncio.Event(), asyncio.Event()
 
-    async def holding(session: AsyncSession, event: VisitStarted, envelope: Envelope) -> None:
+    async def holding(session: AsyncSession, event: VisitStarted) -> None:
         if event.unit_id == blocker and not release.is_set():
             held.set()
             await release.wait()
-        await on_visit_started(session, event, envelope)
+        await on_visit_started(session, event)
 
     consumer = EventConsumer(
         name=f"reporting.test-{uuid.uuid4().hex[:8]}",
-        topics=["congvu.visits.v1"],
         handlers={VisitStarted: holding},
         sessionmaker=reporting,
         producer=producer,

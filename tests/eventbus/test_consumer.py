@@ -1,4 +1,4 @@
-"""The consumer on its own: crash between DB commit and offset commit, transient retries."""
+"""The consumer on its own: crash between DB commit and offset commit, retries, its topics."""
 
 import asyncio
 import uuid
@@ -8,10 +8,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import VisitStarted
-from eventbus.consumer import EventConsumer
-from eventbus.envelope import Envelope, encode_headers, to_kafka_headers
-from reporting.handlers import HANDLERS, on_visit_started
+from contracts import topics
+from contracts.visits import VisitStarted
+from eventbus.consumer import EventConsumer, Handlers
+from eventbus.envelope import encode_headers, to_kafka_headers
+from reporting.handlers import SUBSCRIPTIONS, on_visit_started
 from reporting.models import UnitScore
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.times import utcnow
@@ -55,12 +56,11 @@ async def make_consumer(
     sessionmaker: Any,
     producer: AIOKafkaProducer,
     name: str,
-    handlers: Any = HANDLERS,
+    handlers: Handlers | None = None,
 ) -> EventConsumer:
     return cls(
         name=name,
-        topics=["congvu.visits.v1"],
-        handlers=handlers,
+        handlers=handlers or {VisitStarted: on_visit_started},
         sessionmaker=sessionmaker,
         producer=producer,
         bootstrap_servers=broker.bootstrap,
@@ -114,12 +114,12 @@ async def test_transient_error_is_retried_in_place(
     unit_id = uuid.uuid4()
     failures = 2
 
-    async def flaky(session: AsyncSession, event: VisitStarted, envelope: Envelope) -> None:
+    async def flaky(session: AsyncSession, event: VisitStarted) -> None:
         nonlocal failures
         if failures:
             failures -= 1
             raise RuntimeError("lock timeout")
-        await on_visit_started(session, event, envelope)
+        await on_visit_started(session, event)
 
     try:
         await publish_visit(broker, unit_id)
@@ -157,3 +157,19 @@ async def test_valid_event_is_not_dead_lettered_while_the_database_is_down(
     finally:
         await producer.stop()
         await engine.dispose()
+
+
+def test_a_subscription_reads_the_topics_of_the_events_it_handles() -> None:
+    (scorecards,) = SUBSCRIPTIONS
+    unused: Any = None
+    consumer = EventConsumer(
+        name=scorecards.name,
+        handlers=scorecards.handlers,
+        sessionmaker=unused,
+        producer=unused,
+        bootstrap_servers="127.0.0.1:1",
+        ensure_topics=unused,
+    )
+    assert consumer.topics == sorted([topics.AUDIT, topics.FEEDBACK, topics.PLANS, topics.VISITS])
+    # The subscription's name is the consumer group: renaming it would lose committed offsets.
+    assert consumer.group_id == "reporting.scorecards"

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.support.gateway import gateway_app
+from tests.support.gateway import gateway_app, started
 
 
 @pytest.fixture
@@ -13,7 +13,7 @@ async def gateway() -> AsyncIterator[httpx.AsyncClient]:
     app = gateway_app()
     transport = httpx.ASGITransport(app=app)
     async with (
-        app.router.lifespan_context(app),
+        started(app),
         httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
     ):
         yield client

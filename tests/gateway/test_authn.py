@@ -1,13 +1,18 @@
 """Signed requests and bearer tokens, verified without a running gateway."""
 
+import asyncio
 import hashlib
 import hmac
+import json
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 from pydantic import SecretStr
 
 from devstack.keys import OIDC_KID, ensure_keys
@@ -139,3 +144,95 @@ async def test_a_token_is_read_for_its_key_and_then_checked_whole(tmp_path: Path
             with pytest.raises(Unauthenticated, match="not valid"):
                 await bearer.verify(forged)
         assert (await bearer.verify(token)).role == Role.NATIONAL
+
+
+class CountingDecode:
+    """Counts full token checks, so a test can tell a known token from a verified one."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        self._decode = jwt.decode
+        monkeypatch.setattr(jwt, "decode", self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self._decode(*args, **kwargs)
+
+
+def _expiring(keys_dir: Path, lifetime_s: int) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "someone",
+        "congvu_role": Role.NATIONAL.value,
+        "iat": now,
+        "exp": now + lifetime_s,
+    }
+    key = (keys_dir / "oidc-private.pem").read_bytes()
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": OIDC_KID})
+
+
+async def test_a_verified_token_is_known_until_it_expires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ensure_keys(tmp_path)
+    settings = Settings(oidc_jwks_file=tmp_path / "oidc-jwks.json", oidc_leeway_s=0)
+    token = _expiring(tmp_path, 2)
+    decode = CountingDecode(monkeypatch)
+    async with httpx.AsyncClient() as http:
+        bearer = BearerVerifier(settings, http)
+        for _ in range(3):
+            assert (await bearer.verify(token)).subject == "someone"
+        assert decode.calls == 1
+        await asyncio.sleep(int(time.time()) + 2 - time.time() + 0.1)
+        with pytest.raises(Unauthenticated, match="expired"):
+            await bearer.verify(token)
+        with pytest.raises(Unauthenticated, match="expired"):
+            await bearer.verify(token)
+
+
+async def test_only_the_exact_token_is_known(tmp_path: Path) -> None:
+    ensure_keys(tmp_path)
+    settings = Settings(oidc_jwks_file=tmp_path / "oidc-jwks.json")
+    token = mint_token(Role.NATIONAL, None, keys_dir=tmp_path)
+    header, payload, signature = token.split(".")
+    async with httpx.AsyncClient() as http:
+        bearer = BearerVerifier(settings, http)
+        await bearer.verify(token)
+        # The same claims under another signature are checked, and refused.
+        with pytest.raises(Unauthenticated, match="not valid"):
+            await bearer.verify(f"{header}.{payload}.{signature[:-4]}AAAA")
+
+
+async def test_a_withdrawn_key_takes_its_known_tokens_with_it(tmp_path: Path) -> None:
+    ensure_keys(tmp_path)
+    jwks = tmp_path / "oidc-jwks.json"
+    settings = Settings(oidc_jwks_file=jwks, oidc_jwks_cache_s=0.2)
+    token = mint_token(Role.NATIONAL, None, keys_dir=tmp_path)
+    async with httpx.AsyncClient() as http:
+        bearer = BearerVerifier(settings, http)
+        await bearer.verify(token)
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+        jwk = RSAAlgorithm.to_jwk(other, as_dict=True) | {"kid": "next", "use": "sig"}
+        jwks.write_text(json.dumps({"keys": [jwk]}))
+        await asyncio.sleep(0.3)
+        with pytest.raises(Unauthenticated, match="known key"):
+            await bearer.verify(token)
+
+
+async def test_the_known_tokens_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ensure_keys(tmp_path)
+    settings = Settings(oidc_jwks_file=tmp_path / "oidc-jwks.json", oidc_token_cache_size=2)
+    first, second, third = (mint_token(Role.NATIONAL, None, keys_dir=tmp_path) for _ in "123")
+    decode = CountingDecode(monkeypatch)
+    async with httpx.AsyncClient() as http:
+        bearer = BearerVerifier(settings, http)
+        for token in (first, second, third, third, second):
+            await bearer.verify(token)
+        assert decode.calls == 3
+        # The oldest went to make room.
+        await bearer.verify(first)
+        assert decode.calls == 4

@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from servicekit.access import POLICY, methods_of
 from tests.support.apps import AppClient, build_app, serve
 from tests.support.factories import NO_BROKER
+from tests.support.gateway import service_policy
 
 # Fixed ids: parameters must be the same in every test worker.
 UNIT = "/api/v1/plans/units/0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e00"
@@ -53,11 +53,12 @@ async def test_unknown_paths_stay_404(gateway: httpx.AsyncClient, method: str, p
 
 
 def test_methods_of_a_path_come_from_the_policy() -> None:
-    for operation in POLICY.values():
+    policy = service_policy()
+    for operation in policy:
         concrete = operation.path.replace("{", "x").replace("}", "")
-        assert operation.method in methods_of(concrete)
-    assert methods_of("/api/v1/plans/units/x/staffing") == ["GET", "PUT"]
-    assert methods_of("/api/v1/plans/units/x/y") == []
+        assert operation.method in policy.methods_of(concrete)
+    assert policy.methods_of("/api/v1/plans/units/x/staffing") == ["GET", "PUT"]
+    assert policy.methods_of("/api/v1/plans/units/x/y") == []
 
 
 @pytest.fixture

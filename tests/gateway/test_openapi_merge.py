@@ -5,7 +5,7 @@ from unittest.mock import ANY
 
 from devstack.openapi import merged_document
 from gateway.openapi import document_of, merge
-from servicekit.access import POLICY
+from tests.support.gateway import service_policy
 
 
 def document(service: str, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def test_the_merged_document_says_what_the_api_does() -> None:
         if path.startswith("/api/v1/")
     }
     # Exactly the operations the gateway forwards: every other method of a path is a 405.
-    assert set(operations) == {(o.method, o.path) for o in POLICY.values()}
+    assert set(operations) == {(o.method, o.path) for o in service_policy()}
     declared = {tag["name"] for tag in merged["tags"]}
     for (method, path), operation in operations.items():
         assert operation["description"].strip(), (method, path)

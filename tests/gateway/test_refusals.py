@@ -9,12 +9,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from gateway.refusals import RefusalReporter
 from gateway.stores import MemoryStore
-from servicekit.access import Identity, Role
+from servicekit.access import Identity, Operation, Role
 from servicekit.audit import TRUNCATED_MARK
 
 STAFF = Identity(subject="staff-1", role=Role.UNIT_STAFF, unit_code="22")
-OPERATION = "plans.units.register"
 PATH = "/api/v1/plans/units"
+OPERATION = Operation("plans.units.register", "POST", PATH, frozenset({Role.ADMIN}))
 
 
 class Service:
@@ -49,11 +49,11 @@ async def test_the_first_is_reported_at_once_and_repeats_once_a_window() -> None
     for _ in range(5):
         await refuse(reporter)
     assert service.reports == [
-        {"operation": OPERATION, "resource": PATH, "status": 403, "count": 1}
+        {"operation": OPERATION.name, "resource": PATH, "status": 403, "count": 1}
     ]
     await asyncio.sleep(1.6)
     assert service.reports[1:] == [
-        {"operation": OPERATION, "resource": PATH, "status": 403, "count": 4}
+        {"operation": OPERATION.name, "resource": PATH, "status": 403, "count": 4}
     ]
     # A new window starts with a report of its own.
     await refuse(reporter)

@@ -60,6 +60,7 @@ def state_with(upstream: Upstream | Callable[[httpx.Request], object]) -> Gatewa
         limiter=None,  # type: ignore[arg-type]
         identity_key=None,
         refusals=None,  # type: ignore[arg-type]
+        policies=None,  # type: ignore[arg-type]
         breakers={"plans": CircuitBreaker(failures=5, open_s=10)},
     )
 

@@ -14,13 +14,16 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
+from starlette.types import Message
 
 from devstack.keys import ensure_keys
 from devstack.token import mint_token
+from gateway import upstream
 from gateway.config import Settings
 from gateway.main import create_app
-from gateway.upstream import upstream_client
+from gateway.upstream import Forwarded, upstream_client
 from servicekit.access import Role
+from tests.support.gateway import service_apps
 from tests.support.identity import PRIVATE_KEY
 from tests.support.ports import free_port
 
@@ -136,6 +139,8 @@ async def gateway(
             timeout=10,
         ) as client,
     ):
+        # The stub answers every request alike: the policy is the real plans service's.
+        app.state.gateway.policies.learned("plans", service_apps()["plans"].state.policy)
         yield app, client
 
 
@@ -263,3 +268,143 @@ async def test_a_refused_connection_is_a_connect_error() -> None:
     async with client_for(f"http://127.0.0.1:{free_port()}") as c:
         with pytest.raises(httpx.ConnectError):
             await c.get("/units")
+
+
+def answer(body: bytes, *, length: bool = True) -> Behaviour:
+    """Answer 200 with `body`, sized by Content-Length or, without one, chunked."""
+    sized = b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    chunked = b"transfer-encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+
+    async def behaves(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n")
+        writer.write(sized if length else chunked)
+        await writer.drain()
+
+    return behaves
+
+
+def stops_sending(declared: int, sent: bytes, then: Behaviour) -> Behaviour:
+    """Declare `declared` bytes, send `sent` of them, then stall or hang up."""
+
+    async def behaves(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (declared, sent))
+        await writer.drain()
+        await then(reader, writer)
+
+    return behaves
+
+
+async def read_unit(
+    app: FastAPI, client: httpx.AsyncClient, sent: list[Message] | None = None
+) -> list[Message]:
+    """Read a unit through the app itself: what it sends, message by message (ASGI)."""
+    path = "/api/v1/plans/units/0193a5d2-6c1e-7cc0-9a55-3f1c1c2b7e00"
+    authorization = client.headers["authorization"].encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"gateway"), (b"authorization", authorization)],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    received = False
+    sent = [] if sent is None else sent
+
+    async def receive() -> Message:
+        nonlocal received
+        if not received:
+            received = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the caller stays connected
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+def header_values(start: Message, name: bytes) -> list[bytes]:
+    return [value for key, value in start["headers"] if key == name]
+
+
+async def test_a_small_answer_goes_back_whole_with_the_services_length(keys: Path) -> None:
+    async with (
+        StubService(answer(b"x" * 1000)) as service,
+        gateway(keys, service.url) as (app, client),
+    ):
+        start, *bodies = await read_unit(app, client)
+    assert start["status"] == 200
+    assert header_values(start, b"content-length") == [b"1000"]
+    assert header_values(start, b"content-type") == [b"text/plain"]
+    assert [(b["body"], b.get("more_body", False)) for b in bodies] == [(b"x" * 1000, False)]
+
+
+@pytest.mark.parametrize("length", [True, False], ids=["large", "unsized"])
+async def test_a_large_or_unsized_answer_streams(keys: Path, length: bool) -> None:
+    body = bytes(range(256)) * 1024  # 256 KiB: past what is read whole
+    async with (
+        StubService(answer(body, length=length)) as service,
+        gateway(keys, service.url) as (app, client),
+    ):
+        start, *bodies = await read_unit(app, client)
+    assert start["status"] == 200
+    assert header_values(start, b"content-length") == ([b"%d" % len(body)] if length else [])
+    assert b"".join(b["body"] for b in bodies) == body
+    assert len(bodies) > 1
+    assert bodies[0]["more_body"] is True
+
+
+async def test_the_deadline_cuts_a_large_body_that_stalls(keys: Path) -> None:
+    async with (
+        StubService(stops_sending(1024 * 1024, b"x" * 1000, stalls)) as service,
+        gateway(keys, service.url, upstream_timeout_s=0.5) as (app, client),
+    ):
+        started = asyncio.get_running_loop().time()
+        sent: list[Message] = []
+        # The status is on its way: the only thing left is to cut the response.
+        with pytest.raises(TimeoutError):
+            await read_unit(app, client, sent)
+        assert asyncio.get_running_loop().time() - started < 2
+    start, *bodies = sent
+    assert (start["status"], header_values(start, b"content-length")) == (200, [b"1048576"])
+    assert b"".join(b["body"] for b in bodies) == b"x" * 1000
+
+
+@pytest.mark.parametrize(
+    ("then", "status"), [(stalls, 504), (hangs_up, 502)], ids=["stalls", "hangs-up"]
+)
+async def test_a_small_body_that_does_not_arrive_whole_is_refused(
+    keys: Path, then: Behaviour, status: int
+) -> None:
+    async with (
+        StubService(stops_sending(10, b"{}", then)) as service,
+        gateway(keys, service.url, upstream_timeout_s=0.5) as (app, client),
+    ):
+        response = await client.get("/api/v1/plans/units")
+        assert response.status_code == status
+        assert response.headers["content-type"] == "application/problem+json"
+        assert failures(app) == 1
+
+
+async def test_a_forwarded_request_goes_out_byte_for_byte_with_nothing_added() -> None:
+    target = b"/api/v1/plans/units/%7Eab%2fc?q=h%c3%a0&x=[1]&y=a+b%2B"
+    headers = [(b"accept-language", b"vi"), (b"accept-language", b"en"), (b"x-a", b"1")]
+    async with StubService(answers) as service, client_for(service.url) as c:
+        answer = await upstream.send(c, Forwarded("POST", target, headers, b'{"a": 1}'))
+        await answer.read()
+        assert (answer.status_code, answer.body) == (200, b"{}")
+    request_line, *lines = service.heads[0].rstrip(b"\r\n").split(b"\r\n")
+    assert request_line == b"POST " + target + b" HTTP/1.1"
+    # Only what HTTP needs beside the given lines: no Accept, User-Agent or Content-Type.
+    names = sorted(line.split(b":")[0].lower() for line in lines)
+    assert names == [b"accept-language", b"accept-language", b"content-length", b"host", b"x-a"]
+    assert service.bodies == [b'{"a": 1}']

@@ -53,6 +53,7 @@ async def test_register_unit_returns_201_location_etag_and_stages_event(plans: A
         ("vn.congvu.plans.unit.registered.v1", unit["id"], "congvu.plans.v1")
     ]
     assert rows[0].headers["ce_id"] == rows[0].event_id
+    assert rows[0].headers["ce_source"] == "/congvu/plans"
     assert rows[0].headers["x-request-id"] == response.headers["x-request-id"]
 
 

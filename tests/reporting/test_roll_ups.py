@@ -7,15 +7,10 @@ from typing import Any
 
 import pytest
 
-from contracts import (
-    Event,
-    InspectionStarted,
-    RatingSubmitted,
-    UnitChanged,
-    UnitRegistered,
-    VisitStarted,
-)
-from eventbus.envelope import Envelope
+from contracts.base import Event
+from contracts.feedback import RatingSubmitted
+from contracts.plans import InspectionStarted, UnitChanged, UnitRegistered
+from contracts.visits import VisitStarted
 from reporting.handlers import HANDLERS
 from servicekit.access import Role
 from tests.conftest import DatabaseFactory
@@ -38,15 +33,7 @@ async def deliver(reporting: AppClient, *events: Event) -> None:
     """Hand reporting's own handlers the events in one transaction, as its consumer would."""
     async with reporting.app.state.sessionmaker() as session, session.begin():
         for event in events:
-            envelope = Envelope(
-                id=str(uuid.uuid4()),
-                type=event.event_type,
-                source="/congvu/test",
-                time=AT,
-                subject=event.key(),
-                data=event.model_dump(mode="json"),
-            )
-            await HANDLERS[type(event)](session, event, envelope)
+            await HANDLERS[type(event)](session, event)
 
 
 def registered(unit_id: uuid.UUID, parent_id: uuid.UUID | None, level: Any) -> UnitRegistered:

@@ -8,8 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts import AuditRecorded, Event, UnitRegistered, VisitStarted
-from eventbus.envelope import Envelope
+from contracts.audit import AuditRecorded
+from contracts.base import Event
+from contracts.plans import UnitRegistered
+from contracts.visits import VisitStarted
 from reporting.handlers import HANDLERS
 from servicekit.access import Role
 from tests.conftest import DatabaseFactory
@@ -34,15 +36,7 @@ async def deliver(reporting: AppClient, *events: Event) -> None:
     """Hand reporting's own handlers the events in one transaction, as its consumer would."""
     async with reporting.app.state.sessionmaker() as session, session.begin():
         for event in events:
-            envelope = Envelope(
-                id=str(uuid.uuid4()),
-                type=event.event_type,
-                source="/congvu/test",
-                time=AT,
-                subject=event.key(),
-                data=event.model_dump(mode="json"),
-            )
-            await HANDLERS[type(event)](session, event, envelope)
+            await HANDLERS[type(event)](session, event)
 
 
 async def unit_in(reporting: AppClient, parent_id: uuid.UUID, level: Any) -> UnitRegistered:

@@ -21,7 +21,7 @@ from servicekit.access import (
 )
 from servicekit.errors import _field_errors
 from servicekit.idempotency import MAX_OWNER_LENGTH, _fitting
-from servicekit.pagination import InvalidCursor, SortOrder, _after, _column_value
+from servicekit.pagination import InvalidCursor, SortKey, _after, _column_value
 from servicekit.sqltypes import UTCDateTime
 from servicekit.text import Code, FreeText, Name, Subject, fold, is_subject, nfc
 from servicekit.times import Instant, Years, within_years
@@ -292,7 +292,7 @@ def test_cursor_values_the_database_cannot_compare_are_invalid(column: Any, valu
     with pytest.raises(ValueError, match="cursor"):
         _column_value(column, value)
     spec = column.key
-    order = SortOrder.of(spec, {spec: column})
+    order = SortKey("ListedSort", [("KEY", (spec, column))])["KEY"]
     with pytest.raises(InvalidCursor):
         _after([spec, value, str(uuid.uuid4())], id_column=ID, sort=order)
 

@@ -8,9 +8,8 @@ from datetime import date
 import httpx
 from fastapi import FastAPI
 
-from contracts import UnitRegistered
+from contracts.plans import UnitRegistered
 from eventbus.directory import on_unit
-from eventbus.envelope import Envelope
 from servicekit.times import utcnow
 from tests.support.waiting import eventually
 
@@ -46,16 +45,8 @@ async def announce_unit(
         valid_to=valid_to,
         registered_at=utcnow(),
     )
-    envelope = Envelope(
-        id=str(uuid.uuid4()),
-        type=event.event_type,
-        source="/congvu/plans",
-        time=utcnow(),
-        subject=str(event.unit_id),
-        data=event.model_dump(mode="json"),
-    )
     async with app.state.sessionmaker() as session, session.begin():
-        await on_unit(session, event, envelope)
+        await on_unit(session, event)
     return event.unit_id
 
 

@@ -27,13 +27,17 @@ def create_unit_body(**overrides: Any) -> dict[str, Any]:
 
 
 def create_visit_body(unit_id: str, **overrides: Any) -> dict[str, Any]:
-    """Return a valid body for POST /api/v1/visits/visits."""
+    """Return a valid body for POST /api/v1/visits/visits: an ad hoc visit, with its reason.
+
+    A visit of a scheduled inspection (`inspection_id=...`) needs no justification.
+    """
     body: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "unit_id": unit_id,
         "started_at": "2021-02-22T16:15:00+07:00",
         "surprise": True,
         "note": "Kiểm tra đột xuất 11 phòng chuyên môn",
+        "justification": "Phản ánh của người dân về giờ làm việc",
     }
     return body | overrides
 
@@ -111,5 +115,56 @@ def create_inspection_body(
         "kind": "surprise",
         "window_start": "2021-02-22T07:30:00+07:00",
         "window_end": "2021-02-24T17:00:00+07:00",
+    }
+    return body | overrides
+
+
+def create_headcount(
+    on_roll: int, *, present: int | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """Return one staff category's headcount: everyone present unless told otherwise."""
+    body: dict[str, Any] = {
+        "on_roll": on_roll,
+        "present": on_roll if present is None else present,
+        "absent_with_reason": {},
+        "absent_without_reason": 0,
+        "late": 0,
+    }
+    return body | overrides
+
+
+def create_attendance_body(**overrides: Any) -> dict[str, Any]:
+    """Return a valid body for PUT .../attendance-records/{id}: one office, 5 civil servants."""
+    body: dict[str, Any] = {
+        "version": 1,
+        "office_name": "Phòng Nội vụ",
+        "observed_at": "2021-02-22T16:15:00+07:00",
+        "headcounts": {
+            "civil_servant": create_headcount(5, present=4, absent_with_reason={"leave": 1})
+        },
+    }
+    return body | overrides
+
+
+def create_result_item(criterion_code: str, outcome: str, **overrides: Any) -> dict[str, Any]:
+    """Return one item of a body for PUT .../results."""
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "version": 1,
+        "criterion_code": criterion_code,
+        "outcome": outcome,
+    }
+    return body | overrides
+
+
+def create_violation_body(unit_id: str, **overrides: Any) -> dict[str, Any]:
+    """Return a valid body for PUT .../violations/{id}: a one-stop-shop roster posted wrongly."""
+    body: dict[str, Any] = {
+        "version": 1,
+        "category_code": "MOTCUA",
+        "criterion_code": "MOTCUA.2",
+        "severity": "minor",
+        "unit_id": unit_id,
+        "description": "Phân công lịch trực bộ phận một cửa không đúng quy định niêm yết",
     }
     return body | overrides

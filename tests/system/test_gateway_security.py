@@ -242,7 +242,11 @@ def test_cross_unit_reads_return_no_data(api: httpx.Client, stack: Stack) -> Non
         listed = api.get(path, params={"limit": 500}, headers=staff).json()["items"]
         ids = {item.get("id") or item.get("unit_id") for item in listed}
         assert ids == {mine["id"]}, path
-    assert api.get(f"/api/v1/visits/visits/{uuid.uuid4()}", headers=staff).status_code == 403
+    # Unit staff read their own unit's sealed visits; any other visit answers as none does.
+    assert api.get(f"/api/v1/visits/visits/{uuid.uuid4()}", headers=staff).status_code == 404
+    listed = api.get("/api/v1/visits/visits", params={"unit_id": theirs["id"]}, headers=staff)
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["items"] == []
 
 
 def ward_of(api: httpx.Client, stack: Stack, province_code: str) -> str:
@@ -413,7 +417,7 @@ def test_openapi_documents_security(api: httpx.Client) -> None:
     register = document["paths"]["/api/v1/plans/units"]["post"]
     assert register["security"] == [{"bearerAuth": []}]
     # The Ministry registers provinces and units anywhere, a province's admin within it.
-    assert register["x-congvu-roles"] == ["admin", "national"]
+    assert register["x-congvu-access"]["roles"] == ["admin", "national"]
     assert "401" in register["responses"]
     rating = document["paths"]["/api/v1/citizen-feedback/ratings"]["post"]
     assert {} in rating["security"]
@@ -455,8 +459,11 @@ def test_production_mode_verifies_against_the_providers_jwks_url(
 class StubUpstream:
     """A bare TCP server in a thread: reads a request, then stalls or drips a chunked body."""
 
-    def __init__(self, *, drip: bool) -> None:
+    def __init__(self, *, drip: bool, document: bytes) -> None:
         self.drip = drip
+        # The service's OpenAPI document, which it answers at once: the gateway learns the
+        # service's policy from it.
+        self.document = document
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.stopped = threading.Event()
@@ -475,7 +482,14 @@ class StubUpstream:
 
     def _answer(self, connection: socket.socket) -> None:
         with connection:
-            connection.recv(65536)
+            head = connection.recv(65536)
+            if head.startswith(b"GET /openapi.json "):
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    + b"content-length: %d\r\n\r\n" % len(self.document)
+                    + self.document
+                )
+                return
             if self.drip:
                 connection.sendall(
                     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
@@ -495,7 +509,8 @@ class StubUpstream:
 
 @pytest.mark.parametrize("drip", [False, True], ids=["no-answer", "endless-body"])
 def test_a_slow_service_is_cut_off_at_the_total_timeout(stack: Stack, drip: bool) -> None:
-    upstream = StubUpstream(drip=drip)
+    plans = httpx.get(f"http://127.0.0.1:{stack.ports['plans']}/openapi.json", timeout=10)
+    upstream = StubUpstream(drip=drip, document=plans.content)
     name = f"deadline-{int(drip)}"
     url = stack.start_extra_gateway(
         name, PLANS_URL=f"http://127.0.0.1:{upstream.port}", UPSTREAM_TIMEOUT_S="1"

@@ -360,6 +360,16 @@ def test_make_demo_schedules_the_seed_inspections(stack: Stack) -> None:
     assert {"Tổ số 1", "Tổ số 2"} <= {part.strip() for line in rows for part in line.split("  ")}
     assert "Lãnh đạo Phường Sông Cầu thấy 1 cuộc kiểm tra" in output
     assert "Lãnh đạo Phường Nguyễn Thị Minh Khai thấy 0 cuộc kiểm tra" in output
+    # The Nghệ An visits with the report's headcounts and findings, recorded and submitted.
+    for line in (
+        "Huyện Kỳ Sơn: 9 phòng, ban; 40 người theo danh sách, 27 có mặt, 13 vắng có lý do,"
+        " 0 vắng không lý do; đạt 7/7 điểm; 0 vi phạm; biên bản đã nộp.",
+        "Xã Mường Lống: 1 phòng, ban; 22 người theo danh sách, 19 có mặt, 3 vắng có lý do,"
+        " 0 vắng không lý do; đạt 6/9 điểm; 1 vi phạm; biên bản đã nộp.",
+        "Xã Lạng Khê: 1 phòng, ban; 20 người theo danh sách, 15 có mặt, 5 vắng có lý do,"
+        " 0 vắng không lý do; đạt 5/8 điểm; 2 vi phạm; biên bản đã nộp.",
+    ):
+        assert line in output, output
     # The scorecard: inspections and visits apart, a parent's figures rolling up its units'.
     cards = scorecard_rows(output)
     assert cards["DEMO-NA-KY-SON"] == ("1", "2", "0", "–")  # One inspection, two visits.

@@ -50,6 +50,9 @@ class BearerVerifier:
         self.http = http
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
+        # Tokens verified with the current keys, by the exact token: the person it names and
+        # the Unix time from which it is refused (its exp plus the leeway). Oldest first.
+        self._verified: dict[str, tuple[Identity, float]] = {}
 
     async def _load(self) -> None:
         if self.settings.oidc_jwks_url:
@@ -63,6 +66,8 @@ class BearerVerifier:
         keys = jwt.PyJWKSet.from_dict(document).keys
         self._keys = {str(k.key_id): k for k in keys}
         self._fetched_at = time.monotonic()
+        # A key the provider withdrew takes its tokens with it: verify each one again.
+        self._verified.clear()
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         age = time.monotonic() - self._fetched_at
@@ -82,7 +87,28 @@ class BearerVerifier:
         return self._keys[kid]
 
     async def verify(self, token: str) -> Identity:
-        """Return the person a bearer token names; raise Unauthenticated otherwise."""
+        """Return the person a bearer token names; raise Unauthenticated otherwise.
+
+        A token verified before is known by its exact text until it expires, while the keys
+        it was checked with are current; its expiry is checked on every request.
+        """
+        known = self._verified.get(token)
+        if known is not None:
+            identity, refused_from = known
+            keys_age = time.monotonic() - self._fetched_at
+            if time.time() < refused_from and keys_age <= self.settings.oidc_jwks_cache_s:
+                return identity
+            # Expired, or due for the keys' refresh: the full check says which.
+            del self._verified[token]
+        identity, refused_from = await self._verify(token)
+        if self.settings.oidc_token_cache_size > 0:
+            if len(self._verified) >= self.settings.oidc_token_cache_size:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = (identity, refused_from)
+        return identity
+
+    async def _verify(self, token: str) -> tuple[Identity, float]:
+        """Check a token whole; return the person and the Unix time it is refused from."""
         s = self.settings
         header = unverified_header(token)
         # The algorithm comes from settings; a token cannot choose it (no "none", no HS*).
@@ -146,7 +172,9 @@ class BearerVerifier:
                 vi=f"Định danh (subject) trong mã thông báo phải là văn bản một dòng, từ 1 đến"
                 f" {MAX_SUBJECT_LENGTH} ký tự.",
             )
-        return Identity(subject=subject, role=role, unit_code=unit)
+        # As PyJWT decides it: refused once `leeway` seconds past exp (which it required).
+        refused_from = int(claims["exp"]) + s.oidc_leeway_s
+        return Identity(subject=subject, role=role, unit_code=unit), refused_from
 
 
 def parse_signature(header: str) -> tuple[int, list[str]]:

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     upstream_timeout_s: float = 15.0
     upstream_retry_after_s: int = 5
     max_body_bytes: int = 1024 * 1024
+    # The most an operation that states its own body limit (a file upload) may take.
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    # An upload's body must arrive within this many seconds of the headers (408 otherwise).
+    upload_timeout_s: float = Field(default=300.0, gt=0)
     # A request body must arrive within this many seconds of the headers (408 otherwise).
     body_timeout_s: float = Field(default=5.0, gt=0)
     # Request line and headers together; more is answered 431 before the app runs.
@@ -41,6 +45,9 @@ class Settings(BaseSettings):
     # the gateway. Empty trusts nobody: the client address is the connection's.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     openapi_cache_s: float = 30.0
+    # How long the policy a service states in its OpenAPI document is used before it is
+    # fetched again (in the background): a new route is routed within this time.
+    policy_refresh_s: float = Field(default=60.0, gt=0)
     oidc_issuer: str = "congvu-embedded"
     oidc_audience: str = "congvu-api"
     oidc_jwks_url: str | None = None
@@ -51,6 +58,9 @@ class Settings(BaseSettings):
     oidc_role_claim: str = "congvu_role"
     oidc_unit_claim: str = "congvu_unit"
     oidc_jwks_cache_s: float = 600.0
+    # Bearer tokens known verified (until they expire, or the keys are fetched again); the
+    # oldest goes when full. 0 verifies every token on every request.
+    oidc_token_cache_size: int = Field(default=10_000, ge=0)
     identity_private_key: SecretStr | None = None
     identity_private_key_file: Path = Path("var/keys/identity-private.pem")
     provincial_clients: list[ProvincialClient] = []
@@ -58,8 +68,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 60
-    # Per-operation limits (POLICY names), e.g. {"feedback.ratings.submit": 30}: they replace
-    # the two above for that operation.
+    # Per-operation limits by operation name (operationId), e.g. {"feedback.ratings.submit":
+    # 30}: they replace the two above for that operation.
     rate_limits: dict[str, int] = Field(default_factory=dict)
     # Refusals of one caller and operation after the first are reported as one count a window.
     refusal_report_window_s: int = Field(default=60, ge=1)

@@ -13,6 +13,7 @@ from gateway import openapi, proxy
 from gateway.authn import BearerVerifier, SignatureVerifier
 from gateway.config import Settings
 from gateway.limits import CircuitBreaker, RateLimiter
+from gateway.policy import Policies
 from gateway.refusals import RefusalReporter
 from gateway.state import GatewayState
 from gateway.stores import create_store
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 store=store,
                 window_s=settings.refusal_report_window_s,
             ),
+            policies=Policies(clients, refresh_s=settings.policy_refresh_s),
             breakers={
                 name: CircuitBreaker(settings.breaker_failures, settings.breaker_open_s)
                 for name in clients
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.gateway.refusals.close()
+            await app.state.gateway.policies.close()
             for client in [*clients.values(), oidc_http]:
                 await client.aclose()
             await store.close()
@@ -114,10 +117,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state: GatewayState = request.app.state.gateway
         return {name: _upstream_check(c) for name, c in state.clients.items()}
 
+    # Forwarding first, as plain routes: nearly every request is forwarded, and each included
+    # router ahead of it would be matched first (and FastAPI matches an included one twice).
+    app.router.routes[:0] = proxy.router.routes
     app.include_router(health_router(checks))
     app.include_router(metrics_router)
     app.include_router(openapi.router)
-    app.include_router(proxy.router)
     return app
 
 

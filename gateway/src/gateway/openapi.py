@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from servicekit.access import PEOPLE, POLICY, Role
+from servicekit.access import PEOPLE, Policy, Role
 
 router = APIRouter(include_in_schema=False)
 
@@ -192,12 +192,10 @@ def _document_headers(item: dict[str, Any]) -> None:
 
 
 def _describe_access(document: dict[str, Any]) -> None:
-    """Add each operation's security and its allowed roles from the shared policy."""
+    """Add each operation's security and its allowed roles, from the policy services state."""
     document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
-    for operation in POLICY.values():
-        item = document["paths"].get(operation.path, {}).get(operation.method.lower())
-        if item is None:
-            continue
+    for operation in Policy.from_openapi(document):
+        item = document["paths"][operation.path][operation.method.lower()]
         security: list[dict[str, list[str]]] = []
         if operation.public:
             security.append({})
@@ -210,7 +208,6 @@ def _describe_access(document: dict[str, Any]) -> None:
             _document_idempotency(item)
         _document_headers(item)
         roles = sorted(r.value for r in operation.roles)
-        item["x-congvu-roles"] = roles
         who = "Công khai (không cần đăng nhập)." if operation.public else ", ".join(roles)
         item["description"] = f"{item.get('description', '')}\n\nVai trò được phép: {who}"
         for status, text in AUTH_RESPONSES.items():

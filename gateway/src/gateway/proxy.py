@@ -15,17 +15,18 @@ from starlette.background import BackgroundTask
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from gateway import upstream
 from gateway.authn import CLIENT_HEADER, SIGNATURE_HEADER
 from gateway.config import Settings
 from gateway.limits import limit_key
 from gateway.state import GatewayState
+from gateway.upstream import Answer, Forwarded
 from servicekit.access import (
     ANONYMOUS,
     IDENTITY_HEADER,
     Identity,
+    Policy,
     Unauthenticated,
-    find_operation,
-    methods_of,
     mint_identity_token,
     request_binding,
     request_target,
@@ -72,6 +73,9 @@ _DROP_RESPONSE = {
 # Letters, digits, "-", "_", "~" and "/": each segment decodes to itself, never to a dot one.
 _PLAIN_PATH = re.compile(rb"[A-Za-z0-9_~/-]*")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# An answer up to this size, with a Content-Length, is read whole and sent in one piece;
+# larger or unsized ones stream through.
+WHOLE_BODY = 64 * 1024
 IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
 
 router = APIRouter(include_in_schema=False)
@@ -219,11 +223,16 @@ def may_retry(method: str, headers: Mapping[str, str]) -> bool:
 async def _send(
     state: GatewayState,
     service: str,
-    request: httpx.Request,
+    request: Forwarded | httpx.Request,
     *,
     may_retry: bool,
     deadline: float,
-) -> httpx.Response:
+) -> Answer:
+    """Send a request to a service by the deadline; an answer of known small size is read whole.
+
+    Reading it here, not while answering, lets a body that breaks or stalls be a 502 or 504
+    rather than a cut response, and frees the connection before the caller is answered.
+    """
     breaker = state.breakers[service]
     settings: Settings = state.settings
     wait = breaker.retry_after()
@@ -238,7 +247,9 @@ async def _send(
         try:
             # The whole exchange, retries included, ends by the deadline (UPSTREAM_TIMEOUT_S).
             async with asyncio.timeout_at(deadline):
-                response = await state.clients[service].send(request, stream=True)
+                answer = await upstream.send(state.clients[service], request)
+                if answer.content_length is not None and answer.content_length <= WHOLE_BODY:
+                    await answer.read()
         except (httpx.ConnectError, httpx.ConnectTimeout):
             if attempt < attempts:
                 continue
@@ -264,17 +275,15 @@ async def _send(
                 vi=f"Dịch vụ {service} không trả lời hợp lệ.",
             ) from None
         breaker.succeeded()
-        return response
+        return answer
     raise AssertionError("unreachable")
 
 
-async def _body_until(
-    upstream: httpx.Response, deadline: float, service: str
-) -> AsyncIterator[bytes]:
+async def _body_until(answer: Answer, deadline: float, service: str) -> AsyncIterator[bytes]:
     """Stream the service's body; past the deadline, cut it (the status is already sent)."""
     try:
         async with asyncio.timeout_at(deadline):
-            async for chunk in upstream.aiter_raw():
+            async for chunk in answer.chunks():
                 yield chunk
     except TimeoutError:
         log.warning("upstream %s was still sending at the deadline; response cut", service)
@@ -286,13 +295,20 @@ async def forward(request: Request) -> Response:
     service: str = request.path_params["service"]
     state: GatewayState = request.app.state.gateway
     deadline = asyncio.get_running_loop().time() + state.settings.upstream_timeout_s
-    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
-    found = find_operation(request.method, request.scope["path"])
-    if service not in state.clients or not _safe_path(raw_path) or found is None:
-        raise _unrouted(request, service)
-    name, operation = found
+    policy = await _policy_of(request, service, deadline)
+    operation = None if policy is None else policy.find(request.method, request.scope["path"])
+    if operation is None:
+        raise _unrouted(request, policy)
+    name = operation.name
     settings = state.settings
-    body = await _read_capped(request, settings.max_body_bytes, settings.body_timeout_s)
+    if operation.max_body_bytes is None:
+        body = await _read_capped(request, settings.max_body_bytes, settings.body_timeout_s)
+    else:
+        # A file upload: the limit its service states, within the gateway's own, and time to
+        # arrive over a field device's weak connection; the service then has its full time.
+        cap = min(operation.max_body_bytes, settings.max_upload_bytes)
+        body = await _read_capped(request, cap, settings.upload_timeout_s)
+        deadline = asyncio.get_running_loop().time() + settings.upstream_timeout_s
     caller = await _authenticate(request, state, body)
     # Refused attempts count against the limit too: a refusal costs an audit record.
     await _check_limits(request, state, name, caller)
@@ -310,7 +326,7 @@ async def forward(request: Request) -> Response:
                 state.refusals.refused,
                 service=service,
                 caller=caller,
-                operation=name,
+                operation=operation,
                 resource=request.url.path,
             )
         return refused
@@ -321,42 +337,76 @@ async def forward(request: Request) -> Response:
         service=service,
         binding=request_binding(request.method, target, body),
     )
-    client = state.clients[service]
-    url = client.base_url.copy_with(raw_path=target)
-    upstream_request = client.build_request(
-        request.method, url, content=body, headers=_forward_headers(request, identity_token)
-    )
-    upstream = await _send(
+    answer = await _send(
         state,
         service,
-        upstream_request,
+        Forwarded(request.method, target, _forward_headers(request, identity_token), body),
         may_retry=may_retry(request.method, request.headers),
         deadline=deadline,
     )
     # The service's header lines as bytes (names lowercased, as ASGI wants): nothing decoded
-    # only to be encoded again.
-    lowered = [(k.lower(), v) for k, v in upstream.headers.raw]
-    headers = [(k, v) for k, v in lowered if k not in _DROP_RESPONSE]
-    response = StreamingResponse(
-        _body_until(upstream, deadline, service),
-        status_code=upstream.status_code,
-        background=BackgroundTask(upstream.aclose),
-    )
-    response.raw_headers = [h for h in response.raw_headers if h[0] != b"content-type"]
-    response.raw_headers.extend(headers)
+    # only to be encoded again. Its Content-Length stays, with the body it measures.
+    headers = [(k, v) for k, v in answer.headers if k not in _DROP_RESPONSE]
+    response: Response
+    if answer.body is not None:
+        response = Response(answer.body, status_code=answer.status_code)
+    else:
+        response = StreamingResponse(
+            _body_until(answer, deadline, service),
+            status_code=answer.status_code,
+            background=BackgroundTask(answer.aclose),
+        )
+    response.raw_headers = headers
     return response
 
 
-def _unrouted(request: Request, service: str) -> DomainError:
+async def _policy_of(request: Request, service: str, deadline: float) -> Policy | None:
+    """Return the policy of the service a request is for; None for no service or a bad path.
+
+    Until the service has stated its policy once, asking for it is a call to the service
+    like any other: bounded by the request's deadline and counted by its circuit breaker.
+    """
+    state: GatewayState = request.app.state.gateway
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    if service not in state.clients or not _safe_path(raw_path):
+        return None
+    if state.policies.known(service) is None:
+        breaker = state.breakers[service]
+        wait = breaker.retry_after()
+        if wait is not None:
+            raise UpstreamUnavailable(
+                f"The {service} service is unavailable; try again shortly.",
+                vi=f"Dịch vụ {service} tạm thời không sẵn sàng; hãy thử lại sau ít phút.",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+        try:
+            async with asyncio.timeout_at(deadline):
+                policy = await state.policies.of(service)
+        except TimeoutError:
+            breaker.failed()
+            raise GatewayTimeout(
+                f"The {service} service did not answer in time.",
+                vi=f"Dịch vụ {service} không trả lời kịp.",
+            ) from None
+        if policy is None:
+            breaker.failed()
+            raise UpstreamUnavailable(
+                f"The {service} service is not reachable; try again.",
+                vi=f"Không kết nối được dịch vụ {service}; hãy thử lại.",
+                headers={"Retry-After": str(state.settings.upstream_retry_after_s)},
+            )
+        breaker.succeeded()
+        return policy
+    return await state.policies.of(service)
+
+
+def _unrouted(request: Request, policy: Policy | None) -> DomainError:
     """Return the refusal of a request no operation takes: 405 where the path has others.
 
     Decided by the path alone, never by what exists, so a sealed resource and a missing one
     answer alike; `Allow` lists every method of the path.
     """
-    state: GatewayState = request.app.state.gateway
-    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
-    known = service in state.clients and _safe_path(raw_path)
-    methods = methods_of(request.scope["path"]) if known else []
+    methods = [] if policy is None else policy.methods_of(request.scope["path"])
     if methods:
         return MethodNotAllowed.at(methods)
     return NotFound("No such resource.", vi="Không có tài nguyên này.")
@@ -370,7 +420,10 @@ class _OtherMethods:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        raise _unrouted(request, request.path_params["service"])
+        state: GatewayState = request.app.state.gateway
+        deadline = asyncio.get_running_loop().time() + state.settings.upstream_timeout_s
+        policy = await _policy_of(request, request.path_params["service"], deadline)
+        raise _unrouted(request, policy)
 
 
 # A plain Starlette route: FastAPI's dependency solving would only hand over the request.

@@ -18,8 +18,8 @@ import httpx
 from gateway.stores import Store
 from servicekit.access import (
     IDENTITY_HEADER,
-    POLICY,
     Identity,
+    Operation,
     mint_identity_token,
     request_binding,
 )
@@ -51,20 +51,20 @@ class RefusalReporter:
         self._closing = asyncio.Event()
 
     async def refused(
-        self, *, service: str, caller: Identity, operation: str, resource: str
+        self, *, service: str, caller: Identity, operation: Operation, resource: str
     ) -> None:
         """Record one refused attempt (called after the 403 went out)."""
-        key = _key(caller, operation)
+        key = _key(caller, operation.name)
         try:
             if not await self.store.add(f"{key}:open", self.window_s):
                 await self.store.incr(f"{key}:count", 3 * self.window_s)
                 return
         except Exception:
             # The refusal stands; without the store it cannot be counted, and the log has it.
-            log.warning("could not count a refused %s", operation, exc_info=True)
+            log.warning("could not count a refused %s", operation.name, exc_info=True)
             return
         await self._report(
-            service, caller, operation, resource, count=1, request_id=current_request_id.get()
+            service, caller, operation.name, resource, count=1, request_id=current_request_id.get()
         )
         task = asyncio.create_task(self._flush_later(service, caller, operation, key))
         self._flushes.add(task)
@@ -75,7 +75,9 @@ class RefusalReporter:
         self._closing.set()
         await asyncio.gather(*self._flushes, return_exceptions=True)
 
-    async def _flush_later(self, service: str, caller: Identity, operation: str, key: str) -> None:
+    async def _flush_later(
+        self, service: str, caller: Identity, operation: Operation, key: str
+    ) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), self.window_s + _FLUSH_GRACE_S)
         try:
@@ -84,13 +86,16 @@ class RefusalReporter:
             # window of its own and schedules its own flush, so no count is left unreported.
             await self.store.take(f"{key}:open")
         except Exception:
-            log.warning("could not read the refusals of %s to report", operation, exc_info=True)
+            log.warning(
+                "could not read the refusals of %s to report", operation.name, exc_info=True
+            )
             return
         # The repeats may name different resources (ids): the record names the operation's.
-        template = POLICY[operation].path
         while count > 0:
             part = min(count, MAX_REFUSAL_COUNT)
-            await self._report(service, caller, operation, template, count=part, request_id=None)
+            await self._report(
+                service, caller, operation.name, operation.path, count=part, request_id=None
+            )
             count -= part
 
     async def _report(

@@ -8,6 +8,7 @@ import httpx
 from gateway.authn import BearerVerifier, SignatureVerifier
 from gateway.config import Settings
 from gateway.limits import CircuitBreaker, RateLimiter
+from gateway.policy import Policies
 from gateway.refusals import RefusalReporter
 from gateway.stores import Store
 
@@ -24,4 +25,5 @@ class GatewayState:
     limiter: RateLimiter
     identity_key: Any
     refusals: RefusalReporter
+    policies: Policies
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)

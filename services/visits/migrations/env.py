@@ -5,6 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlmodel import SQLModel
 
+import visits.evidence.models  # the evidence files table
 import visits.models  # noqa: F401 - registers the tables
 from eventbus import inbox, outbox  # noqa: F401 - the outbox, inbox and marker tables
 from servicekit import idempotency  # noqa: F401 - the idempotency key table

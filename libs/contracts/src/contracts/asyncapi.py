@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
-from contracts.registry import EVENT_TYPES, TOPICS
-from contracts.topics import dead_letter_topic
+from contracts.registry import EVENT_TYPES
+from contracts.topics import TOPICS, dead_letter_topic
 
 CLOUDEVENTS_HEADERS: dict[str, Any] = {
     "type": "object",

@@ -5,8 +5,8 @@ the Ministry of Home Affairs (`national`) keeps the national list of administrat
 (provinces, districts, communes) and reads the summary across every province; a province's
 admin registers the province's own agencies beneath them and approves its plans; its
 inspectorate forms its teams, drafts its plans and schedules their inspections; its team
-leaders start the visits; heads of inspected units read what they may; citizens rate without
-an account.
+leaders start the visits, and in Nghệ An record what they found and submit it; heads of
+inspected units read what they may; citizens rate without an account.
 """
 
 import argparse
@@ -25,10 +25,12 @@ import httpx
 from devstack.scenario import (
     PLANS,
     PROVINCES,
+    RECORDS,
     TEAMS,
     UNITS,
     DemoInspection,
     DemoPlan,
+    DemoRecord,
     DemoTeam,
     DemoUnit,
     province_of,
@@ -36,7 +38,8 @@ from devstack.scenario import (
 from devstack.token import mint_token
 from servicekit.access import Role
 
-# Visit ids and rating idempotency keys derive from the scenario: a second run adds nothing.
+# Visit, record and result ids and rating idempotency keys derive from the scenario: a second
+# run adds nothing.
 VISIT_NAMESPACE = uuid.UUID("5d3f8a4e-2b7c-4f1e-9a6d-0c8b7e6f5a41")
 COLUMNS = (
     "Mã",
@@ -62,6 +65,13 @@ UNIT_NOT_KNOWN = frozenset(
         "Không có đơn vị nào trong danh mục có mã định danh này.",
     }
 )
+# What visits answers, in either language, while a checklist version has not reached it.
+CHECKLIST_NOT_KNOWN = (
+    "has not reached the visits service yet",
+    "chưa được cập nhật sang dịch vụ kiểm tra tại đơn vị",
+)
+# Why the scenario's visits outside any inspection take place.
+AD_HOC = "Kiểm tra đột xuất theo chỉ đạo của UBND tỉnh (demo)"
 
 
 # Citizens rate without an account: their calls carry no credentials.
@@ -264,6 +274,20 @@ def unit_not_known(response: httpx.Response) -> bool:
     )
 
 
+def inspection_not_known(response: httpx.Response) -> bool:
+    """Tell whether visits refused an inspection because plans' events have not reached it."""
+    if response.status_code != 422:
+        return False
+    return any(
+        e.get("loc") == ["body", "inspection_id"] for e in response.json().get("errors") or []
+    )
+
+
+def checklist_not_known(response: httpx.Response) -> bool:
+    """Tell whether visits refused results because the pinned checklist has not reached it."""
+    return response.status_code == 409 and any(m in response.text for m in CHECKLIST_NOT_KNOWN)
+
+
 def once_known(
     api: httpx.Client,
     path: str,
@@ -272,22 +296,94 @@ def once_known(
     *,
     auth: httpx.Auth,
     headers: dict[str, str] | None = None,
+    method: str = "POST",
     timeout_s: float = 120.0,
-) -> None:
-    """POST about a unit, again until the unit's registration has reached the service.
+) -> dict[str, Any]:
+    """Send about a unit, again until what it names has reached the service; return the answer.
 
-    Visits and citizen-feedback learn the registry from the plans service's events: right
-    after a first `make up` they are still reading the 3,355 imported units (about a minute
-    on two cores), so a visit or a rating waits for its unit.
+    Visits and citizen-feedback learn the registry, and visits the inspections, their teams
+    and checklists, from the plans service's events: right after a first `make up` they are
+    still reading the 3,355 imported units (about a minute on two cores), so a visit or a
+    rating waits for its unit, a visit for its inspection, results for their checklist.
     """
     deadline = time.monotonic() + timeout_s
     while True:
-        response = api.post(path, json=body, headers=headers, auth=auth)
-        if not unit_not_known(response) or time.monotonic() > deadline:
+        response = api.request(method, path, json=body, headers=headers, auth=auth)
+        waiting = (
+            unit_not_known(response)
+            or inspection_not_known(response)
+            or checklist_not_known(response)
+        )
+        if not waiting or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     if response.is_error:
         raise SystemExit(f"{what} failed: {response.status_code} {response.text}")
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def record_visit(
+    api: httpx.Client,
+    visit: dict[str, Any],
+    record: DemoRecord,
+    unit: DemoUnit,
+    unit_id: str,
+    recorder: Person,
+) -> dict[str, Any]:
+    """Record a visit's attendance, checklist results and violations, then submit it; a visit
+    an earlier run submitted is left as it is. Return the visit as submitted."""
+    path = f"/api/v1/visits/visits/{visit['id']}"
+    if visit["status"] == "submitted":
+        return visit
+    key = f"{record.unit}/{record.started_at}"
+    for index, office in enumerate(record.offices):
+        body = {
+            "version": 1,
+            "office_name": office.name,
+            "observed_at": record.observed_at,
+            "headcounts": office.headcounts,
+        }
+        record_id = uuid.uuid5(VISIT_NAMESPACE, f"{key}/attendance/{index}")
+        what = f"recording attendance of {office.name}, {unit.name}"
+        once_known(
+            api, f"{path}/attendance-records/{record_id}", body, what, auth=recorder, method="PUT"
+        )
+    items = [
+        {
+            "id": str(uuid.uuid5(VISIT_NAMESPACE, f"{key}/result/{criterion}")),
+            "version": 1,
+            "criterion_code": criterion,
+            "outcome": outcome,
+            "note": note,
+        }
+        for criterion, outcome, note in record.results
+    ]
+    what = f"recording checklist results at {unit.name}"
+    once_known(api, f"{path}/results", {"items": items}, what, auth=recorder, method="PUT")
+    for index, violation in enumerate(record.violations):
+        body = {
+            "version": 1,
+            "category_code": violation.category,
+            "criterion_code": violation.criterion,
+            "severity": violation.severity,
+            "unit_id": unit_id,
+            "description": violation.description,
+            "observed_at": record.observed_at,
+        }
+        violation_id = uuid.uuid5(VISIT_NAMESPACE, f"{key}/violation/{index}")
+        what = f"recording a violation at {unit.name}"
+        once_known(
+            api, f"{path}/violations/{violation_id}", body, what, auth=recorder, method="PUT"
+        )
+    etag = api.get(path, auth=recorder).headers["etag"]
+    response = api.post(f"{path}/submission", headers={"If-Match": etag}, auth=recorder)
+    if response.status_code != 200:
+        raise SystemExit(
+            f"submitting the visit at {unit.name} failed: {response.status_code} {response.text}"
+        )
+    submitted: dict[str, Any] = response.json()
+    return submitted
 
 
 @dataclass
@@ -299,6 +395,7 @@ class Outcome:
     inspections: list[dict[str, Any]]
     names: dict[str, str]
     team_names: dict[str, str]
+    records: list[dict[str, Any]]
 
 
 def registrar_of(unit: DemoUnit, people: People) -> Person:
@@ -339,10 +436,12 @@ def run(api: httpx.Client, people: People) -> Outcome:
             carrying = [(planned.target, planned.visit_at)] if planned.visit_at else []
             for visit_key in (*carrying, *planned.more_visits):
                 carried[visit_key] = (inspection["id"], teams[planned.team])
+    records = {(r.unit, r.started_at): r for r in RECORDS}
+    submitted = []
     for unit in UNITS:
         for started_at, note in unit.visits:
             inspection_id, team = carried.get((unit.code, started_at), (None, None))
-            visit = {
+            visit: dict[str, Any] = {
                 "id": str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/{started_at}")),
                 "unit_id": ids[unit.code],
                 "started_at": started_at,
@@ -350,6 +449,8 @@ def run(api: httpx.Client, people: People) -> Outcome:
                 "note": note,
                 "inspection_id": inspection_id,
             }
+            if inspection_id is None:
+                visit["justification"] = AD_HOC
             # The leader of the inspection's team starts it; a visit outside any inspection
             # is an inspector's of the unit's province.
             visitor = (
@@ -358,7 +459,9 @@ def run(api: httpx.Client, people: People) -> Outcome:
                 else people.official(Role.INSPECTOR, province_of(unit.code))
             )
             what = f"starting the visit at {unit.name}"
-            once_known(api, "/api/v1/visits/visits", visit, what, auth=visitor)
+            started = once_known(api, "/api/v1/visits/visits", visit, what, auth=visitor)
+            if (record := records.get((unit.code, started_at))) is not None:
+                submitted.append(record_visit(api, started, record, unit, ids[unit.code], visitor))
         for index, score in enumerate(unit.ratings):
             rating = {"unit_id": ids[unit.code], "score": score, "service": "Chứng thực bản sao"}
             key = str(uuid.uuid5(VISIT_NAMESPACE, f"{unit.code}/rating/{index}"))
@@ -374,11 +477,9 @@ def run(api: httpx.Client, people: People) -> Outcome:
     ministry = people.ministry
     figures = expected_figures()
     cards = [wait_for_scorecard(api, ids[u.code], u, figures[u.code], ministry) for u in UNITS]
-    started = {inspection_id for inspection_id, _ in carried.values()}
+    begun = {inspection_id for inspection_id, _ in carried.values()}
     inspections = [
-        wait_for_inspection(
-            api, i["id"], "started" if i["id"] in started else i["status"], ministry
-        )
+        wait_for_inspection(api, i["id"], "started" if i["id"] in begun else i["status"], ministry)
         for i in inspections
     ]
     names = {
@@ -386,7 +487,7 @@ def run(api: httpx.Client, people: People) -> Outcome:
         for unit_id in ids.values()
     }
     team_names = {team_ids[t.key]: t.short for t in TEAMS}
-    return Outcome(cards, plans, inspections, names, team_names)
+    return Outcome(cards, plans, inspections, names, team_names, submitted)
 
 
 def wait_for_inspection(
@@ -513,6 +614,23 @@ def render_schedule(outcome: Outcome) -> str:
     return f"{plans}\n\n{inspections}"
 
 
+def render_records(outcome: Outcome) -> str:
+    """Return what the submitted visits recorded: attendance, score and violations."""
+    lines = []
+    for visit in outcome.records:
+        total = visit["attendance"]["total"]
+        absent = sum(total["absent_with_reason"].values())
+        score = visit["results"]["score"]
+        lines.append(
+            f"{outcome.names[visit['unit_id']]}: {len(visit['attendance']['records'])} phòng,"
+            f" ban; {total['on_roll']} người theo danh sách, {total['present']} có mặt,"
+            f" {absent} vắng có lý do, {total['absent_without_reason']} vắng không lý do;"
+            f" đạt {score['points']}/{score['possible']} điểm;"
+            f" {len(visit['violations'])} vi phạm; biên bản đã nộp."
+        )
+    return "\n".join(lines)
+
+
 def secrecy(api: httpx.Client, people: People, outcome: Outcome) -> str:
     """Return what heads of inspected units see of inspections of their own unit."""
     lines = []
@@ -545,6 +663,8 @@ def main() -> None:
         outcome = run(api, people)
         print("Kế hoạch và lịch kiểm tra (dịch vụ kế hoạch, qua cổng API):\n")
         print(render_schedule(outcome))
+        print("\nBiên bản kiểm tra tại đơn vị (dịch vụ kiểm tra, qua cổng API):\n")
+        print(render_records(outcome))
         print()
         print(secrecy(api, people, outcome))
     print("\nBảng tổng hợp kiểm tra công vụ (từ dịch vụ báo cáo, qua cổng API):\n")

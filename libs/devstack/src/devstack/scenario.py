@@ -17,6 +17,7 @@ inspectorate forms and drafts them, its admin approves, its team leaders visit.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -450,6 +451,162 @@ PLANS: tuple[DemoPlan, ...] = (
                 "2026-02-27T17:00:00+07:00",
                 "ha-long-2",
                 "2026-02-23T14:10:00+07:00",
+            ),
+        ),
+    ),
+)
+
+
+def _count(on_roll: int, present: int, **absent_with_reason: int) -> dict[str, Any]:
+    """Return one staff category's headcount as the visits API takes it."""
+    return {"on_roll": on_roll, "present": present, "absent_with_reason": absent_with_reason}
+
+
+@dataclass(frozen=True)
+class DemoOffice:
+    """One office's attendance: headcounts by staff category (cadre, civil_servant, ...)."""
+
+    name: str
+    headcounts: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DemoViolation:
+    """A violation a team recorded, naming no person (the reports name none)."""
+
+    category: str
+    criterion: str | None
+    severity: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DemoRecord:
+    """What the team recorded at a scenario visit (unit code, start) before submitting it.
+
+    `results` are (criterion code, outcome, note) against the default checklist the
+    inspection pinned.
+    """
+
+    unit: str
+    started_at: str
+    observed_at: str
+    offices: tuple[DemoOffice, ...]
+    results: tuple[tuple[str, str, str], ...]
+    violations: tuple[DemoViolation, ...] = ()
+
+
+# The Nghệ An report gives the totals (Kỳ Sơn's 9 offices: 40 on roll, 27 present, 13 absent
+# with reason; Mường Lống 22 with 3 absent; Lạng Khê 20 with 5 absent) and the findings. The
+# office names, the split by office, category and reason, the times of the roll call and the
+# severities are invented for the demo.
+RECORDS: tuple[DemoRecord, ...] = (
+    DemoRecord(
+        "DEMO-NA-KY-SON",
+        "2021-02-23T08:30:00+07:00",
+        "2021-02-23T08:45:00+07:00",
+        (
+            DemoOffice(
+                "Văn phòng HĐND và UBND huyện",
+                {
+                    "cadre": _count(3, 2, business_trip=1),
+                    "civil_servant": _count(6, 4, business_trip=1, leave=1),
+                },
+            ),
+            DemoOffice("Phòng Nội vụ", {"civil_servant": _count(5, 3, business_trip=2)}),
+            DemoOffice("Phòng Tài chính - Kế hoạch", {"civil_servant": _count(5, 4, leave=1)}),
+            DemoOffice("Phòng Tư pháp", {"civil_servant": _count(3, 2, study=1)}),
+            DemoOffice(
+                "Phòng Tài nguyên và Môi trường", {"civil_servant": _count(4, 2, business_trip=2)}
+            ),
+            DemoOffice(
+                "Phòng Lao động - Thương binh và Xã hội", {"civil_servant": _count(4, 3, sick=1)}
+            ),
+            DemoOffice(
+                "Phòng Văn hóa và Thông tin", {"civil_servant": _count(3, 2, business_trip=1)}
+            ),
+            DemoOffice(
+                "Phòng Nông nghiệp và Phát triển nông thôn",
+                {"civil_servant": _count(4, 3, business_trip=1)},
+            ),
+            DemoOffice("Phòng Dân tộc", {"civil_servant": _count(3, 2, other=1)}),
+        ),
+        (
+            ("GIO.1", "pass", "27/40 công chức có mặt trong giờ làm việc."),
+            ("GIO.2", "pass", "13 cán bộ, công chức vắng mặt có lý do."),
+            (
+                "CHIDAO.1",
+                "pass",
+                "Đã ban hành các văn bản chỉ đạo, chấn chỉnh kỷ luật kỷ cương hành chính năm"
+                " 2021 (Chỉ thị 17, Chỉ thị 26).",
+            ),
+        ),
+    ),
+    DemoRecord(
+        "DEMO-NA-MUONG-LONG",
+        "2021-02-23T14:00:00+07:00",
+        "2021-02-23T14:10:00+07:00",
+        (
+            DemoOffice(
+                "UBND xã Mường Lống",
+                {
+                    "cadre": _count(11, 10, business_trip=1),
+                    "civil_servant": _count(11, 9, business_trip=1, leave=1),
+                },
+            ),
+        ),
+        (
+            ("GIO.1", "pass", "Cán bộ, công chức chấp hành tốt thời gian làm việc."),
+            ("GIO.2", "pass", "3/22 người vắng mặt có lý do."),
+            ("VHCS.1", "pass", "Đeo thẻ công chức đầy đủ khi làm việc."),
+            (
+                "MOTCUA.1",
+                "fail",
+                "Chưa bố trí bộ phận một cửa; thủ tục hành chính tiếp nhận tại các phòng làm việc.",
+            ),
+        ),
+        (
+            DemoViolation(
+                "MOTCUA",
+                "MOTCUA.1",
+                "minor",
+                "Chưa bố trí bộ phận một cửa (cơ sở vật chất còn thiếu); việc tiếp nhận, giải"
+                " quyết thủ tục hành chính đang thực hiện tại các phòng làm việc.",
+            ),
+        ),
+    ),
+    DemoRecord(
+        "DEMO-NA-LANG-KHE",
+        "2021-02-24T08:00:00+07:00",
+        "2021-02-24T08:10:00+07:00",
+        (
+            DemoOffice(
+                "UBND xã Lạng Khê",
+                {
+                    "cadre": _count(10, 7, business_trip=2, leave=1),
+                    "civil_servant": _count(10, 8, business_trip=1, study=1),
+                },
+            ),
+        ),
+        (
+            ("GIO.2", "pass", "5/20 cán bộ, công chức vắng mặt có lý do."),
+            ("MOTCUA.1", "pass", "Đã bố trí bộ phận một cửa để giải quyết thủ tục hành chính."),
+            ("MOTCUA.2", "fail", "Phân công lịch trực không đúng quy định niêm yết."),
+            ("MOTCUA.3", "fail", "Công khai thủ tục hành chính không đúng quy định."),
+        ),
+        (
+            DemoViolation(
+                "MOTCUA",
+                "MOTCUA.2",
+                "minor",
+                "Phân công lịch trực bộ phận một cửa không đúng quy định niêm yết tại bộ phận"
+                " một cửa.",
+            ),
+            DemoViolation(
+                "MOTCUA",
+                "MOTCUA.3",
+                "minor",
+                "Công khai thủ tục hành chính tại bộ phận một cửa không đúng quy định.",
             ),
         ),
     ),

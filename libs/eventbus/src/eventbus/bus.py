@@ -21,10 +21,12 @@ RESTART_BACKOFF_MAX_S = 10.0
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer this service runs: its name (also the inbox key), topics and handlers."""
+    """A consumer this service runs: its name (its consumer group and inbox key) and handlers.
+
+    It reads the topics its handlers' event classes travel on.
+    """
 
     name: str
-    topics: list[str]
     handlers: Handlers
 
 
@@ -115,7 +117,6 @@ class EventBus:
             assert self.producer is not None
             consumer = EventConsumer(
                 name=sub.name,
-                topics=sub.topics,
                 handlers=sub.handlers,
                 sessionmaker=self.sessionmaker,
                 producer=self.producer,

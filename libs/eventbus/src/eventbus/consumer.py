@@ -3,32 +3,79 @@
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 
-from contracts import Event, event_class
+from contracts.base import Event
+from contracts.registry import EVENT_TYPES
 from contracts.topics import dead_letter_topic
 from eventbus import inbox, metrics
-from eventbus.envelope import Envelope, decode
+from eventbus.envelope import Envelope, InvalidEnvelope, decode
 from eventbus.probe import BrokerProbe, Marker
 from eventbus.topics import forbid_auto_creation
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+# `async def on_x(session, event: X) -> None`, applied in the transaction that claims the event.
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+# One line per event class handled; the classes' topics are the ones the consumer reads.
 Handlers = Mapping[type[Event], Handler]
 MAX_ERROR_HEADER = 1_000
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError)
+_DEFERRED = "eventbus.deferred"
+
+
+class Deferred(Protocol):
+    """Effects handlers gather in a transaction, written at once just before it commits."""
+
+    def write(self, session: Session) -> None:
+        """Write what was gathered (synchronously: SQLAlchemy runs it inside the commit)."""
+
+
+D = TypeVar("D", bound=Deferred)
+
+
+def deferred(session: AsyncSession, kind: type[D]) -> D:
+    """Return the transaction's `kind` of gathered effects, made on first use."""
+    # Its write() runs once, after every handler of the transaction (a whole batch, or the
+    # one event applied alone) and before the commit, so both paths write the same way; what
+    # a transaction gathered is dropped if it rolls back.
+    gathered: dict[type[Deferred], Deferred] | None = session.info.get(_DEFERRED)
+    if gathered is None:
+        gathered = session.info[_DEFERRED] = {}
+        sa_event.listen(session.sync_session, "before_commit", _write_deferred)
+        sa_event.listen(session.sync_session, "after_transaction_end", _drop_deferred)
+    found = gathered.get(kind)
+    if found is None:
+        found = gathered[kind] = kind()
+    return cast(D, found)
+
+
+def _write_deferred(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    gathered: dict[type[Deferred], Deferred] = session.info[_DEFERRED]
+    for effects in list(gathered.values()):
+        effects.write(session)
+    gathered.clear()
+
+
+def _drop_deferred(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info[_DEFERRED].clear()
 
 
 @dataclass(frozen=True)
@@ -58,7 +105,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class EventConsumer:
-    """Reads topics in a consumer group and applies each event once per consumer name.
+    """Reads its handlers' topics in a consumer group and applies each event once per name.
 
     Offsets are committed only while the marker this consumer left on the broker before
     joining is still there: a broker that came back empty never receives an offset
@@ -70,7 +117,6 @@ class EventConsumer:
         self,
         *,
         name: str,
-        topics: list[str],
         handlers: Handlers,
         sessionmaker: async_sessionmaker[AsyncSession],
         producer: AIOKafkaProducer,
@@ -87,8 +133,8 @@ class EventConsumer:
     ) -> None:
         forbid_auto_creation()
         self.name = name
-        self.topics = topics
-        self.handlers = dict(handlers)
+        self.topics = sorted({cls.topic for cls in handlers})
+        self.routes = {cls.event_type: (cls, handler) for cls, handler in handlers.items()}
         self.sessionmaker = sessionmaker
         self.producer = producer
         self.bootstrap_servers = bootstrap_servers
@@ -243,8 +289,8 @@ class EventConsumer:
                     exc,
                 )
             else:
-                for outcome in outcomes:
-                    metrics.CONSUMED.labels(self.name, outcome).inc()
+                for outcome, count in Counter(outcomes).items():
+                    metrics.CONSUMED.labels(self.name, outcome).inc(count)
                 return
         for delivery in deliveries:
             await self._apply_with_retries(delivery)
@@ -253,18 +299,20 @@ class EventConsumer:
         """Decode a record; dead-letter poison, skip types this consumer does not handle."""
         try:
             envelope = decode(record.headers, record.value)
-            cls = event_class(envelope.type)
+            route = self.routes.get(envelope.type)
+            if route is None and envelope.type not in EVENT_TYPES:
+                raise InvalidEnvelope(f"no contract has the event type {envelope.type!r}")
         except Exception as exc:
             await self._dead_letter(record, exc)
             return None
-        handler = self.handlers.get(cls)
-        if handler is None:
+        if route is None:
             # Another consumer's event, or one this one does not need: not an error.
             metrics.CONSUMED.labels(self.name, "ignored").inc()
             if envelope.type not in self._skipped_types:
                 self._skipped_types.add(envelope.type)
                 log.info("consumer %s skips %s events: no handler", self.name, envelope.type)
             return None
+        cls, handler = route
         try:
             event = cls.model_validate(envelope.data)
         except ValidationError as exc:
@@ -273,23 +321,22 @@ class EventConsumer:
         return _Delivery(record=record, handler=handler, event=event, envelope=envelope)
 
     async def _apply_together(self, deliveries: Sequence[_Delivery]) -> list[str]:
-        """Apply events and their inbox rows in one transaction; return each one's outcome."""
+        """Claim events in the inbox and apply them in one transaction; return their outcomes."""
         async with self.sessionmaker() as session, session.begin():
-            seen = await inbox.seen_among(
-                session, consumer=self.name, event_ids=[d.envelope.id for d in deliveries]
+            claimed = await inbox.claim(
+                session,
+                consumer=self.name,
+                events=[(d.envelope.id, d.envelope.type) for d in deliveries],
             )
             outcomes = []
-            applied: list[tuple[str, str]] = []
             for d in deliveries:
-                if d.envelope.id in seen:
+                if d.envelope.id in claimed:
+                    # Once: a second copy in the same batch is a duplicate.
+                    claimed.remove(d.envelope.id)
+                    await d.handler(session, d.event)
+                    outcomes.append("processed")
+                else:
                     outcomes.append("duplicate")
-                    continue
-                await d.handler(session, d.event, d.envelope)
-                seen.add(d.envelope.id)
-                applied.append((d.envelope.id, d.envelope.type))
-                outcomes.append("processed")
-            # One statement for the batch's inbox rows, not one per event.
-            await inbox.record_all(session, consumer=self.name, events=applied)
         return outcomes
 
     async def _apply_with_retries(self, delivery: _Delivery) -> None:
@@ -326,22 +373,16 @@ class EventConsumer:
         return True
 
     async def _apply_alone(self, delivery: _Delivery) -> str:
-        envelope = delivery.envelope
         try:
-            async with self.sessionmaker() as session, session.begin():
-                if await inbox.seen(session, consumer=self.name, event_id=envelope.id):
-                    return "duplicate"
-                await delivery.handler(session, delivery.event, envelope)
-                inbox.record(
-                    session, consumer=self.name, event_id=envelope.id, event_type=envelope.type
-                )
+            [outcome] = await self._apply_together([delivery])
         except IntegrityError:
-            # Another member applied the same event concurrently: its inbox row won.
+            # An effect collided with another member's (both made the same row). If that member
+            # applied this very event, its claim won; otherwise a retry finds the row made.
             async with self.sessionmaker() as session:
-                if await inbox.seen(session, consumer=self.name, event_id=envelope.id):
+                if await inbox.seen(session, consumer=self.name, event_id=delivery.envelope.id):
                     return "duplicate"
             raise
-        return "processed"
+        return outcome
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception) -> None:
         log.error(

@@ -4,16 +4,19 @@ Citizen feedback and visits keep this copy to know which units exist, whether th
 closed, and which province each lies in (`DIRECTORY`, for `servicekit.tenancy`).
 """
 
+import operator
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select
 
-from contracts import UnitChanged, UnitRegistered
-from eventbus.consumer import Handlers
-from eventbus.envelope import Envelope
+from contracts.plans import UnitChanged, UnitRegistered
+from eventbus.consumer import Handlers, deferred
 from servicekit.access import Identity
 from servicekit.sqltypes import UTCDateTime
 from servicekit.tenancy import UnitTree
@@ -46,14 +49,49 @@ async def reaches(session: AsyncSession, caller: Identity, unit_id: uuid.UUID) -
     return found is not None
 
 
-async def on_unit(session: AsyncSession, event: UnitRegistered | UnitChanged, _: Envelope) -> None:
+UNITS = DirectoryUnit.metadata.tables["unit_directory"]
+
+
+def _upsert(statement: postgresql.Insert | sqlite.Insert) -> sa.Insert:
+    """Return `statement` (an INSERT of entries) updating the entry a unit already has."""
+    changed = ("code", "parent_id", "valid_to", "updated_at")
+    return statement.on_conflict_do_update(
+        index_elements=[UNITS.c.id], set_={name: statement.excluded[name] for name in changed}
+    )
+
+
+UPSERT = {
+    "postgresql": _upsert(postgresql.insert(UNITS)),
+    "sqlite": _upsert(sqlite.insert(UNITS)),
+}
+
+
+class _Announced:
+    """The entries a transaction's registry events announced, written in one statement."""
+
+    def __init__(self) -> None:
+        self.units: dict[uuid.UUID, dict[str, Any]] = {}
+
+    def write(self, session: Session) -> None:
+        """Insert or update every entry, in key order (members may announce the same units)."""
+        if not self.units:
+            return
+        now = utcnow()
+        ordered = sorted(self.units, key=operator.attrgetter("int"))
+        rows = [self.units[unit_id] | {"updated_at": now} for unit_id in ordered]
+        self.units.clear()
+        session.execute(UPSERT[session.get_bind().dialect.name], rows)
+
+
+async def on_unit(session: AsyncSession, event: UnitRegistered | UnitChanged) -> None:
     """Keep the unit's entry in the directory as the registry last announced it."""
-    unit = await session.get(DirectoryUnit, event.unit_id, with_for_update=True)
-    if unit is None:
-        unit = DirectoryUnit(id=event.unit_id, code=event.code, updated_at=utcnow())
-        session.add(unit)
-    unit.code, unit.parent_id, unit.valid_to = event.code, event.parent_id, event.valid_to
-    unit.updated_at = utcnow()
+    # A unit's events keep their order on its partition: the last one of a batch holds.
+    deferred(session, _Announced).units[event.unit_id] = {
+        "id": event.unit_id,
+        "code": event.code,
+        "parent_id": event.parent_id,
+        "valid_to": event.valid_to,
+    }
 
 
 HANDLERS: Handlers = {UnitRegistered: on_unit, UnitChanged: on_unit}

@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,6 @@ class Envelope:
     time: datetime
     subject: str | None
     data: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def encode_headers(
@@ -89,5 +88,4 @@ def decode(headers: Headers, value: bytes | None) -> Envelope:
         time=time,
         subject=text.get("ce_subject"),
         data=data,
-        headers=text,
     )

@@ -4,8 +4,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel
 
 from servicekit.sqltypes import UTCDateTime
 from servicekit.times import utcnow
@@ -22,40 +23,32 @@ class InboxMessage(SQLModel, table=True):
     processed_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 
 
+INBOX = InboxMessage.metadata.tables["inbox"]
+# Per dialect: insert the rows not there yet and return the ids of those it inserted.
+CLAIM = {
+    name: insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.event_id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
 async def seen(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
     """Tell whether `consumer` already had its effect for `event_id`."""
     return await session.get(InboxMessage, (consumer, event_id)) is not None
 
 
-async def seen_among(session: AsyncSession, *, consumer: str, event_ids: Sequence[str]) -> set[str]:
-    """Return which of `event_ids` `consumer` already had its effect for, in one query."""
-    rows = await session.scalars(
-        select(InboxMessage.event_id).where(
-            InboxMessage.consumer == consumer, col(InboxMessage.event_id).in_(event_ids)
-        )
-    )
-    return set(rows)
-
-
-def record(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> None:
-    """Claim `event_id` for `consumer` in the current transaction."""
-    session.add(
-        InboxMessage(
-            consumer=consumer, event_id=event_id, event_type=event_type, processed_at=utcnow()
-        )
-    )
-
-
-async def record_all(
+async def claim(
     session: AsyncSession, *, consumer: str, events: Sequence[tuple[str, str]]
-) -> None:
-    """Claim every (event_id, event_type) for `consumer` in the current transaction, at once."""
-    if events:
-        now = utcnow()
-        await session.execute(
-            sa.insert(InboxMessage),
-            [
-                {"consumer": consumer, "event_id": i, "event_type": t, "processed_at": now}
-                for i, t in events
-            ],
-        )
+) -> set[str]:
+    """Claim every (event_id, event_type) `consumer` has not claimed yet; return the ids claimed."""
+    # One statement checks and records a whole batch; the claims commit with the effects or
+    # roll back with them. A member claiming the same event at once waits for the first
+    # claim's transaction to end, then finds the event claimed.
+    if not events:
+        return set()
+    now = utcnow()
+    rows = [
+        {"consumer": consumer, "event_id": i, "event_type": t, "processed_at": now}
+        for i, t in dict(events).items()
+    ]
+    claimed = await session.scalars(CLAIM[session.get_bind().dialect.name], rows)
+    return set(claimed)

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 from uuid6 import uuid7
 
-from contracts import Event
+from contracts.base import Event
 from eventbus.envelope import encode_headers
+from servicekit.db import EVENT_SOURCE
 from servicekit.requestid import current_request_id, current_traceparent
 from servicekit.sqltypes import UTCDateTime
 from servicekit.times import utcnow
@@ -45,8 +46,17 @@ class OutboxMessage(SQLModel, table=True):
     )
 
 
-def add(session: AsyncSession, event: Event, *, source: str) -> OutboxMessage:
-    """Stage `event` for publishing; it is published only if the session's transaction commits."""
+def add(session: AsyncSession, event: Event, *, source: str | None = None) -> OutboxMessage:
+    """Stage `event` for publishing; it is published only if the session's transaction commits.
+
+    It comes from `source`, by default the service whose sessionmaker made the session.
+    """
+    source = source or session.sync_session.info.get(EVENT_SOURCE)
+    if source is None:
+        raise RuntimeError(
+            "the session names no event source: make it with"
+            " servicekit.db.create_sessionmaker(engine, event_source=...)"
+        )
     event_id = str(uuid7())
     now = utcnow()
     extra: dict[str, Any] = {}

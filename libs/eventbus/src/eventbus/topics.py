@@ -8,8 +8,7 @@ import aiokafka.client
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.protocol.metadata import MetadataRequest
 
-from contracts import TOPICS
-from contracts.topics import dead_letter_topic
+from contracts.topics import TOPICS, dead_letter_topic
 
 # Markers let relays notice a broker that came back empty; one compacted record per relay.
 PROBE_TOPIC = "congvu.relay-probes.v1"

@@ -5,7 +5,8 @@ requests), then forwards the caller to the service as a short-lived identity tok
 with the gateway's Ed25519 key (`CongVu-Identity` header). Services verify it with the
 public key, so a header set by anyone else is refused, and accept each token once (its
 `jti` is kept until it expires), so a token captured in transit cannot be sent again. Both
-check the same POLICY.
+check the same policy: each service declares it beside its routes (`allow`), states it in
+its OpenAPI document, and the gateway learns it from there.
 """
 
 import hashlib
@@ -13,14 +14,16 @@ import hmac
 import re
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
 import jwt
-from fastapi import Request
+from fastapi import APIRouter, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
 
 from servicekit.errors import DomainError
@@ -74,10 +77,6 @@ EVERYONE = frozenset(Role)
 INSPECTION_STAFF = frozenset(
     {Role.NATIONAL, Role.ADMIN, Role.INSPECTORATE, Role.TEAM_LEADER, Role.INSPECTOR}
 )
-PLANNERS = frozenset({Role.ADMIN, Role.INSPECTORATE})
-APPROVERS = frozenset({Role.ADMIN})
-REGISTRARS = frozenset({Role.NATIONAL, Role.ADMIN})
-AUDITORS = frozenset({Role.NATIONAL, Role.INSPECTORATE})
 
 
 class Identity(BaseModel):
@@ -99,15 +98,23 @@ class Identity(BaseModel):
 ANONYMOUS = Identity(subject="anonymous", role=Role.PUBLIC)
 
 
+# Where each operation of a service's OpenAPI document states who may call it: the gateway
+# learns the policy from it, so a route's policy is declared once, beside the route.
+ACCESS_EXTENSION = "x-congvu-access"
+
+
 @dataclass(frozen=True)
 class Operation:
-    """One API operation and the roles allowed to call it."""
+    """One API operation, named by its route's `operation_id`, and the roles allowed to call it."""
 
+    name: str
     method: str
     path: str
     roles: frozenset[Role]
     # Reads of sealed or personal data are audited; writes always are.
     personal_data: bool = False
+    # A body larger than the gateway's default that this operation takes (file uploads).
+    max_body_bytes: int | None = None
 
     @property
     def audited(self) -> bool:
@@ -123,109 +130,79 @@ class Operation:
         """Return a regex matching concrete paths of this operation's template."""
         return re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(self.path)))
 
-
-POLICY: dict[str, Operation] = {
-    "plans.units.register": Operation("POST", "/api/v1/plans/units", REGISTRARS),
-    "plans.units.list": Operation("GET", "/api/v1/plans/units", PEOPLE),
-    "plans.units.read": Operation("GET", "/api/v1/plans/units/{unit_id}", PEOPLE),
-    "plans.units.update": Operation("PATCH", "/api/v1/plans/units/{unit_id}", REGISTRARS),
-    "plans.units.staffing.read": Operation("GET", "/api/v1/plans/units/{unit_id}/staffing", PEOPLE),
-    "plans.units.staffing.record": Operation(
-        "PUT", "/api/v1/plans/units/{unit_id}/staffing", frozenset({Role.ADMIN})
-    ),
-    "plans.units.sub_units": Operation("GET", "/api/v1/plans/units/{unit_id}/sub-units", PEOPLE),
-    "plans.teams.form": Operation("POST", "/api/v1/plans/teams", PLANNERS),
-    "plans.teams.list": Operation(
-        "GET", "/api/v1/plans/teams", INSPECTION_STAFF, personal_data=True
-    ),
-    "plans.teams.read": Operation(
-        "GET", "/api/v1/plans/teams/{team_id}", INSPECTION_STAFF, personal_data=True
-    ),
-    "plans.teams.update": Operation("PATCH", "/api/v1/plans/teams/{team_id}", PLANNERS),
-    "plans.checklists.create": Operation("POST", "/api/v1/plans/checklists", PLANNERS),
-    "plans.checklists.list": Operation("GET", "/api/v1/plans/checklists", PEOPLE),
-    "plans.checklists.read": Operation("GET", "/api/v1/plans/checklists/{checklist_id}", PEOPLE),
-    "plans.checklists.publish": Operation(
-        "POST", "/api/v1/plans/checklists/{checklist_id}/versions", PLANNERS
-    ),
-    "plans.checklists.versions.read": Operation(
-        "GET", "/api/v1/plans/checklists/{checklist_id}/versions/{version}", PEOPLE
-    ),
-    "plans.plans.create": Operation("POST", "/api/v1/plans/plans", PLANNERS),
-    "plans.plans.list": Operation("GET", "/api/v1/plans/plans", PEOPLE),
-    "plans.plans.read": Operation("GET", "/api/v1/plans/plans/{plan_id}", PEOPLE),
-    "plans.plans.update": Operation("PATCH", "/api/v1/plans/plans/{plan_id}", PLANNERS),
-    "plans.plans.discard": Operation("DELETE", "/api/v1/plans/plans/{plan_id}", PLANNERS),
-    "plans.plans.approve": Operation("POST", "/api/v1/plans/plans/{plan_id}/approval", APPROVERS),
-    "plans.plans.close": Operation("POST", "/api/v1/plans/plans/{plan_id}/closure", APPROVERS),
-    # Reads are audited: they may show sealed (surprise) inspections.
-    "plans.inspections.schedule": Operation("POST", "/api/v1/plans/inspections", PLANNERS),
-    "plans.inspections.list": Operation(
-        "GET", "/api/v1/plans/inspections", PEOPLE, personal_data=True
-    ),
-    "plans.inspections.read": Operation(
-        "GET", "/api/v1/plans/inspections/{inspection_id}", PEOPLE, personal_data=True
-    ),
-    "plans.inspections.reschedule": Operation(
-        "POST", "/api/v1/plans/inspections/{inspection_id}/rescheduling", PLANNERS
-    ),
-    "plans.inspections.cancel": Operation(
-        "POST", "/api/v1/plans/inspections/{inspection_id}/cancellation", PLANNERS
-    ),
-    "visits.visits.start": Operation(
-        "POST", "/api/v1/visits/visits", frozenset({Role.TEAM_LEADER, Role.INSPECTOR})
-    ),
-    "visits.visits.read": Operation(
-        "GET",
-        "/api/v1/visits/visits/{visit_id}",
-        INSPECTION_STAFF,
-        personal_data=True,
-    ),
-    "feedback.ratings.submit": Operation("POST", "/api/v1/citizen-feedback/ratings", EVERYONE),
-    "feedback.ratings.read": Operation(
-        "GET",
-        "/api/v1/citizen-feedback/ratings/{rating_id}",
-        frozenset({Role.NATIONAL, Role.ADMIN, Role.INSPECTORATE}),
-        personal_data=True,
-    ),
-    "reporting.units.list": Operation("GET", "/api/v1/reporting/units", PEOPLE),
-    "reporting.units.read": Operation("GET", "/api/v1/reporting/units/{unit_id}", PEOPLE),
-    "reporting.audit.list": Operation(
-        "GET",
-        "/api/v1/reporting/audit-entries",
-        AUDITORS,
-        personal_data=True,
-    ),
-}
+    def extension(self) -> dict[str, Any]:
+        """Return what the OpenAPI document says of this operation under ACCESS_EXTENSION."""
+        stated: dict[str, Any] = {
+            "roles": sorted(role.value for role in self.roles),
+            "personal_data": self.personal_data,
+            "audited": self.audited,
+        }
+        if self.max_body_bytes is not None:
+            stated["max_body_bytes"] = self.max_body_bytes
+        return stated
 
 
-# Compiled once: every request through the gateway and every audited call looks here.
-_MATCHERS = [(name, operation, operation.pattern()) for name, operation in POLICY.items()]
+class Policy:
+    """The operations of an API: a service's own routes, or what the gateway learned of them."""
 
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        self._by_name: dict[str, Operation] = {}
+        for operation in operations:
+            if operation.name in self._by_name:
+                raise ValueError(f"two operations are named {operation.name!r}")
+            self._by_name[operation.name] = operation
+        self._by_route = {(op.method, op.path): op for op in self._by_name.values()}
+        # Compiled once: every request through the gateway looks here.
+        self._matchers = [(op, op.pattern()) for op in self._by_name.values()]
 
-# A service's routes are declared with POLICY's templates: the route a service's router
-# chose names its operation without matching the path again.
-_BY_TEMPLATE = {(op.method, op.path): (name, op) for name, op in POLICY.items()}
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self._by_name.values())
 
+    def __len__(self) -> int:
+        return len(self._by_name)
 
-def find_operation(
-    method: str, path: str, *, template: str | None = None
-) -> tuple[str, Operation] | None:
-    """Return the operation a request is for, or None if the API has no such operation.
+    def named(self, name: str) -> Operation | None:
+        """Return the operation called `name`, if the API has one."""
+        return self._by_name.get(name)
 
-    `template` is the path template of the route that matched the request, where known.
-    """
-    if template is not None:
-        return _BY_TEMPLATE.get((method, template))
-    for name, operation, pattern in _MATCHERS:
-        if operation.method == method and pattern.fullmatch(path):
-            return name, operation
-    return None
+    def at_route(self, method: str, template: str) -> Operation | None:
+        """Return the operation of the route with this method and path template."""
+        return self._by_route.get((method, template))
 
+    def find(self, method: str, path: str) -> Operation | None:
+        """Return the operation a request for a concrete path is for, if the API has one."""
+        for operation, pattern in self._matchers:
+            if operation.method == method and pattern.fullmatch(path):
+                return operation
+        return None
 
-def methods_of(path: str) -> list[str]:
-    """Return the methods the API has at a concrete path, sorted; none for an unknown path."""
-    return sorted({op.method for _, op, pattern in _MATCHERS if pattern.fullmatch(path)})
+    def methods_of(self, path: str) -> list[str]:
+        """Return the methods the API has at a concrete path, sorted; none for an unknown path."""
+        return sorted({op.method for op, pattern in self._matchers if pattern.fullmatch(path)})
+
+    @classmethod
+    def from_openapi(cls, document: Mapping[str, Any]) -> "Policy":
+        """Return the policy an OpenAPI document states (ACCESS_EXTENSION on each operation).
+
+        An operation without it is left out: nothing may call what states no policy.
+        """
+        operations = []
+        for path, item in document.get("paths", {}).items():
+            for method, spec in item.items():
+                access = spec.get(ACCESS_EXTENSION) if isinstance(spec, Mapping) else None
+                if access is None:
+                    continue
+                operations.append(
+                    Operation(
+                        name=str(spec["operationId"]),
+                        method=method.upper(),
+                        path=path,
+                        roles=frozenset(Role(role) for role in access["roles"]),
+                        personal_data=bool(access.get("personal_data", False)),
+                        max_body_bytes=access.get("max_body_bytes"),
+                    )
+                )
+        return cls(operations)
 
 
 class Unauthenticated(DomainError):
@@ -381,17 +358,90 @@ async def _verify_and_spend(request: Request, body: bytes | None) -> Identity:
     return verified.identity
 
 
-def allow(operation: str) -> Callable[[Request], Coroutine[Any, Any, Identity]]:
-    """Return a dependency giving the caller, refusing roles POLICY does not allow."""
-    roles = POLICY[operation].roles
+class Access:
+    """A route's policy, declared beside it: the roles that may call it, whether reads are audited.
 
-    async def dependency(request: Request) -> Identity:
+    A FastAPI dependency giving the verified caller and refusing other roles:
+    `caller: Annotated[Identity, Depends(allow(PLANNERS))]`. The app collects every route's
+    (`policy_of`), and the gateway learns it from the service's OpenAPI document.
+    """
+
+    def __init__(
+        self, roles: frozenset[Role], *, personal_data: bool, max_body_bytes: int | None
+    ) -> None:
+        self.roles = roles
+        self.personal_data = personal_data
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, request: Request) -> Identity:
         identity = await caller_of(request)
         request.state.caller = identity
-        if identity.role not in roles:
+        if identity.role not in self.roles:
             raise Forbidden(
                 "Your role may not do this.", vi="Vai trò của bạn không được làm việc này."
             )
         return identity
 
-    return dependency
+
+def allow(
+    *roles: Role | Iterable[Role], personal_data: bool = False, max_body_bytes: int | None = None
+) -> Access:
+    """Return the policy of a route: these roles (or sets of roles) may call it.
+
+    `personal_data`: its reads show sealed or personal data, so they are audited too.
+    `max_body_bytes`: the route takes bodies up to this size (a file upload), where the
+    gateway would refuse more than its default (up to its own MAX_UPLOAD_BYTES).
+    """
+    allowed: set[Role] = set()
+    for role in roles:
+        allowed.update({role} if isinstance(role, Role) else role)
+    if not allowed:
+        raise ValueError("a route must allow at least one role")
+    if max_body_bytes is not None and max_body_bytes < 1:
+        raise ValueError("max_body_bytes must be positive")
+    return Access(frozenset(allowed), personal_data=personal_data, max_body_bytes=max_body_bytes)
+
+
+def _access_of(dependant: Dependant) -> list[Access]:
+    found = [d.call for d in dependant.dependencies if isinstance(d.call, Access)]
+    for dependency in dependant.dependencies:
+        found.extend(_access_of(dependency))
+    return found
+
+
+def policy_of(routers: Iterable[APIRouter], *, prefix: str = "/api/") -> Policy:
+    """Collect the policy of every API route and state it in the OpenAPI document.
+
+    Called before the routers are included in the app. A route under `prefix` without
+    exactly one `allow(...)`, or without an `operation_id`, stops the app from starting: no
+    route goes unguarded or unnamed.
+    """
+    operations = []
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                if getattr(route, "path", prefix).startswith(prefix):
+                    raise RuntimeError(f"{route!r}: API routes are declared on an APIRouter")
+                continue
+            if not route.path.startswith(prefix):
+                continue
+            policies = _access_of(route.dependant)
+            methods = sorted(route.methods or ())
+            if len(policies) != 1 or not route.operation_id or len(methods) != 1:
+                raise RuntimeError(
+                    f"{methods} {route.path} needs one method, an operation_id and one allow()"
+                )
+            operation = Operation(
+                name=route.operation_id,
+                method=methods[0],
+                path=route.path,
+                roles=policies[0].roles,
+                personal_data=policies[0].personal_data,
+                max_body_bytes=policies[0].max_body_bytes,
+            )
+            operations.append(operation)
+            route.openapi_extra = {
+                **(route.openapi_extra or {}),
+                ACCESS_EXTENSION: operation.extension(),
+            }
+    return Policy(operations)

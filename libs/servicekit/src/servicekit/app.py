@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit import db
-from servicekit.access import methods_of
+from servicekit.access import policy_of
 from servicekit.audit import AuditSink, refusals_router
 from servicekit.config import ServiceSettings
 from servicekit.errors import install_problem_handlers
@@ -51,7 +51,7 @@ def create_service_app(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
     )
     engine = db.create_engine(settings.database_url, pool_size=settings.database_pool_size)
-    sessionmaker = db.create_sessionmaker(engine)
+    sessionmaker = db.create_sessionmaker(engine, event_source=settings.event_source)
     used = used_tokens(settings.redis_url)
 
     @asynccontextmanager
@@ -81,7 +81,8 @@ def create_service_app(
     app.state.used_tokens = used
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
-    install_problem_handlers(app, methods_at=methods_of)
+    # Every method of the path in a 405's Allow, from the routes' policy (collected below).
+    install_problem_handlers(app, methods_at=lambda path: app.state.policy.methods_of(path))
     app.add_middleware(IdempotencyMiddleware, sessionmaker=sessionmaker)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware)
@@ -98,6 +99,8 @@ def create_service_app(
     app.include_router(health_router(checks))
     app.include_router(metrics_router)
     app.include_router(refusals_router)
+    # Each route declares who may call it; the app refuses to start if one does not.
+    app.state.policy = policy_of(routers)
     for router in routers:
         app.include_router(router)
     return app

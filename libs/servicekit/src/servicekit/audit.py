@@ -2,16 +2,15 @@
 
 A write is recorded in the same transaction as its effect, so no change goes unrecorded;
 a refused or failed attempt is recorded in a transaction of its own. Reads are recorded
-for operations whose POLICY entry says they touch sealed or personal data. An attempt the
-gateway refuses itself (a role the policy does not allow) never reaches the service: the
-gateway reports it to `POST /internal/refusals`, signed like any forwarded caller, and the
-service records it the same way.
+for operations whose route says they touch sealed or personal data (`allow(...,
+personal_data=True)`). An attempt the gateway refuses itself (a role the policy does not
+allow) never reaches the service: the gateway reports it to `POST /internal/refusals`,
+signed like any forwarded caller, and the service records it the same way. The record is
+the contract's `AuditRecorded` event itself.
 """
 
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -20,34 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from uuid6 import uuid7
 
-from servicekit.access import POLICY, Identity, caller_of, find_operation
+from contracts.audit import AuditRecorded
+from servicekit.access import Identity, Policy, caller_of
 from servicekit.errors import DomainError, Invalid
 from servicekit.requestid import current_request_id
 from servicekit.times import utcnow
 
-
-@dataclass(frozen=True)
-class AuditRecord:
-    """One audited action."""
-
-    entry_id: uuid.UUID
-    service: str
-    operation: str
-    actor: str
-    role: str | None
-    unit_code: str | None
-    client_id: str | None
-    resource: str
-    request_id: str | None
-    outcome: str
-    status: int | None
-    at: datetime
-    # Attempts this record stands for: the gateway reports repeated refusals as one count.
-    count: int = 1
-
+Outcome = Literal["succeeded", "refused", "failed"]
 
 # Stages a record in the session's transaction (the event bus writes it to the outbox).
-AuditSink = Callable[[AsyncSession, AuditRecord], None]
+AuditSink = Callable[[AsyncSession, AuditRecorded], None]
 
 
 def set_resource(request: Request, resource: str) -> None:
@@ -66,21 +47,21 @@ def status_of(error: BaseException) -> int:
     return 500
 
 
-def record_for(request: Request, *, error: BaseException | None) -> AuditRecord | None:
+def record_for(request: Request, *, error: BaseException | None) -> AuditRecorded | None:
     """Return the audit record of this request, or None if its operation is not audited."""
     route = request.scope.get("route")
-    template = getattr(route, "path", None) if route is not None else None
-    found = find_operation(request.method, request.url.path, template=template)
-    if found is None or not found[1].audited:
+    template = getattr(route, "path", None)
+    policy: Policy = request.app.state.policy
+    operation = None if template is None else policy.at_route(request.method, template)
+    if operation is None or not operation.audited:
         return None
-    name, _ = found
     caller: Identity | None = getattr(request.state, "caller", None)
     status = None if error is None else status_of(error)
-    outcome = "succeeded" if status is None else ("refused" if status < 500 else "failed")
-    return AuditRecord(
+    outcome: Outcome = "succeeded" if status is None else ("refused" if status < 500 else "failed")
+    return AuditRecorded(
         entry_id=uuid7(),
         service=request.app.state.settings.service_name,
-        operation=name,
+        operation=operation.name,
         actor=caller.subject if caller else "unverified",
         role=caller.role.value if caller else None,
         unit_code=caller.unit_code if caller else None,
@@ -110,7 +91,7 @@ def bounded_resource(resource: str) -> str:
 class Refusal(BaseModel):
     """Attempts the gateway refused before they reached the service."""
 
-    operation: str = Field(max_length=100, description="The POLICY name of the operation.")
+    operation: str = Field(max_length=100, description="The operation's name (its operationId).")
     resource: str = Field(
         max_length=RESOURCE_MAX_LENGTH,
         description="The path the caller asked for, cut by bounded_resource() if longer.",
@@ -131,9 +112,10 @@ refusals_router = APIRouter(include_in_schema=False)
 async def record_refusal(request: Request, refusal: Refusal) -> Response:
     """Record, for the audit trail, an attempt the gateway refused on this service's behalf."""
     caller = await caller_of(request)
-    operation = POLICY.get(refusal.operation)
+    policy: Policy = request.app.state.policy
+    operation = policy.named(refusal.operation)
     service = request.app.state.settings.service_name
-    if operation is None or not operation.path.startswith(f"/api/v1/{service}/"):
+    if operation is None:
         raise Invalid.field(
             ["body", "operation"],
             "Not an operation of this service.",
@@ -144,7 +126,7 @@ async def record_refusal(request: Request, refusal: Refusal) -> Response:
         async with request.app.state.sessionmaker() as session, session.begin():
             sink(
                 session,
-                AuditRecord(
+                AuditRecorded(
                     entry_id=uuid7(),
                     service=service,
                     operation=refusal.operation,

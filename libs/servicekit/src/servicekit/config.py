@@ -49,6 +49,11 @@ class ServiceSettings(BaseSettings):
             raise ValueError("RUNTIME_MODE=production needs a PostgreSQL DATABASE_URL")
         return self
 
+    @property
+    def event_source(self) -> str:
+        """Return the CloudEvents `source` of the events the service stages: `/congvu/<name>`."""
+        return f"/congvu/{self.service_name}"
+
     def identity_key_pem(self) -> str:
         """Return the gateway's identity public key in PEM form."""
         if self.identity_public_key:

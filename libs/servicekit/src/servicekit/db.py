@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
 from servicekit.audit import AuditSink, record_for
 from servicekit.idempotency import mark_effect
 
+# Where a session keeps the CloudEvents `source` of the events staged in it (eventbus.outbox).
+EVENT_SOURCE = "congvu_event_source"
+
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """Create an engine for PostgreSQL (asyncpg) or SQLite (aiosqlite), chosen by the URL."""
@@ -34,9 +37,15 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Return the session factory every request and consumer uses."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, event_source: str | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory every request and consumer uses.
+
+    Events staged in its sessions come from `event_source` (a service's `/congvu/<name>`).
+    """
+    info = {EVENT_SOURCE: event_source} if event_source is not None else {}
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 async def ping(engine: AsyncEngine) -> None:

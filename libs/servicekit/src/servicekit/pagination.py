@@ -5,9 +5,9 @@ import binascii
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -70,18 +70,25 @@ def _not_a_cursor() -> InvalidCursor:
     )
 
 
-@dataclass(frozen=True)
-class SortOrder:
-    """`?sort=field` or `?sort=-field`, resolved to a column that is never null."""
+class SortKey(StrEnum):
+    """`?sort=field` or `?sort=-field`, each value with the column it sorts by (never null).
 
-    spec: str
+    One subclass per list is both the query parameter's type and its column map:
+    `NAME = "name", Team.name` and `NAME_DESC = "-name", Team.name`.
+    """
+
     column: Any
-    descending: bool
 
-    @classmethod
-    def of(cls, spec: str, columns: dict[str, Any]) -> "SortOrder":
-        """Resolve a sort parameter against the columns a list may be sorted by."""
-        return cls(spec, columns[spec.removeprefix("-")], spec.startswith("-"))
+    def __new__(cls, spec: str, column: Any) -> Self:
+        key = str.__new__(cls, spec)
+        key._value_ = spec
+        key.column = column
+        return key
+
+    @property
+    def descending(self) -> bool:
+        """Tell whether the list runs from the largest value down (`-field`)."""
+        return self.startswith("-")
 
 
 def _cursor_value(value: Any) -> Any:
@@ -127,7 +134,7 @@ async def page_by_id(
     id_column: Any,
     limit: int,
     cursor: str | None,
-    sort: SortOrder | None = None,
+    sort: SortKey | None = None,
 ) -> tuple[list[M], str | None]:
     """Return one page of `query` and the next cursor (keyset pagination).
 
@@ -145,11 +152,11 @@ async def page_by_id(
     last = rows[limit - 1]
     position: list[Any] = [str(getattr(last, id_column.key))]
     if sort is not None:
-        position = [sort.spec, _cursor_value(getattr(last, sort.column.key)), *position]
+        position = [sort.value, _cursor_value(getattr(last, sort.column.key)), *position]
     return rows[:limit], encode_cursor(position)
 
 
-def _after(position: list[Any], *, id_column: Any, sort: SortOrder | None) -> Any:
+def _after(position: list[Any], *, id_column: Any, sort: SortKey | None) -> Any:
     """Return the condition selecting rows after the cursor's position."""
     invalid = InvalidCursor(
         "Invalid cursor: not one of this list; start again without it.",
@@ -157,7 +164,7 @@ def _after(position: list[Any], *, id_column: Any, sort: SortOrder | None) -> An
         " không kèm cursor.",
     )
     expected = 3 if sort is not None else 1
-    if len(position) != expected or (sort is not None and position[0] != sort.spec):
+    if len(position) != expected or (sort is not None and position[0] != sort.value):
         raise invalid
     try:
         last_id = uuid.UUID(str(position[-1]))

@@ -7,17 +7,20 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from citizen_feedback import service
 from citizen_feedback.schemas import RatingCreate, RatingRead
-from servicekit.access import Identity, allow
-from servicekit.audit import set_resource
+from servicekit.access import EVERYONE, Identity, Role, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import etag_of
+from servicekit.etag import answer, answer_created
 
 router = APIRouter(prefix="/api/v1/citizen-feedback", tags=["citizen feedback"])
+# A rating may carry what a citizen wrote: those who oversee service quality read it.
+RATING_READERS = frozenset({Role.NATIONAL, Role.ADMIN, Role.INSPECTORATE})
 
 
 @router.post(
     "/ratings",
+    operation_id="feedback.ratings.submit",
+    response_model=RatingRead,
     status_code=201,
     summary="Rate a service",
     description=(
@@ -34,19 +37,18 @@ async def submit_rating(
     request: Request,
     body: RatingCreate,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("feedback.ratings.submit"))],
-) -> RatingRead:
+    caller: Annotated[Identity, Depends(allow(EVERYONE))],
+) -> Response:
     rating = await service.submit_rating(session, data=body, caller=caller)
     read = RatingRead.model_validate(rating, from_attributes=True)
-    response.headers["Location"] = f"/api/v1/citizen-feedback/ratings/{rating.id}"
-    set_resource(request, response.headers["Location"])
-    response.headers["ETag"] = etag_of(read)
-    return read
+    location = f"/api/v1/citizen-feedback/ratings/{rating.id}"
+    return answer_created(request, read, location=location)
 
 
 @router.get(
     "/ratings/{rating_id}",
+    operation_id="feedback.ratings.read",
+    response_model=RatingRead,
     summary="Read one rating",
     description="Xem một đánh giá.",
     responses=problem_responses(401, 403, 404, 422),
@@ -54,10 +56,8 @@ async def submit_rating(
 async def get_rating(
     rating_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("feedback.ratings.read"))],
-) -> RatingRead:
+    caller: Annotated[Identity, Depends(allow(RATING_READERS, personal_data=True))],
+) -> Response:
     rating = await service.get_rating(session, rating_id=rating_id, caller=caller)
     read = RatingRead.model_validate(rating, from_attributes=True)
-    response.headers["ETag"] = etag_of(read)
-    return read
+    return answer(read)

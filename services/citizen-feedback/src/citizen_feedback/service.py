@@ -8,15 +8,12 @@ from sqlmodel import col, select
 from citizen_feedback.errors import OwnUnitRated, RatingNotFound
 from citizen_feedback.models import Rating
 from citizen_feedback.schemas import RatingCreate
-from contracts import RatingSubmitted
-from contracts.feedback import RaterKind
+from contracts.feedback import RaterKind, RatingSubmitted
 from eventbus import outbox
 from eventbus.directory import DIRECTORY, DirectoryUnit, reaches
 from servicekit.access import UNIT_SCOPED, Identity, Role
 from servicekit.errors import Invalid
 from servicekit.times import to_vn, utcnow
-
-SOURCE = "/congvu/citizen-feedback"
 
 
 def rater_of(caller: Identity) -> RaterKind:
@@ -81,7 +78,6 @@ async def submit_rating(session: AsyncSession, *, data: RatingCreate, caller: Id
             submitted_at=rating.submitted_at,
             rater=rater,
         ),
-        source=SOURCE,
     )
     return rating
 

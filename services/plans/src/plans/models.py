@@ -237,6 +237,9 @@ class Inspection(SQLModel, table=True):
     history: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     visit_id: uuid.UUID | None = None
     started_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    # When the visit's record was submitted and sealed, and the digest it was sealed under.
+    recorded_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    record_digest: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
     created_by: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime | None = Field(

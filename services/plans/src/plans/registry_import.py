@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH, __data_version__
 
+from eventbus import outbox
 from plans.config import Settings
-from plans.events import publish
 from plans.models import Unit
 from plans.units.service import changed_event, registered_event
 from servicekit.db import create_engine, create_sessionmaker
@@ -106,13 +106,13 @@ async def import_official_units(session: AsyncSession) -> ImportResult:
             unit = Unit(code=entry.code, created_at=now, **wanted)
             session.add(unit)
             existing[entry.code] = unit
-            publish(session, registered_event(unit))
+            outbox.add(session, registered_event(unit))
             created += 1
         elif any(getattr(unit, k) != v for k, v in wanted.items()):
             for key, value in wanted.items():
                 setattr(unit, key, value)
             unit.updated_at = now
-            publish(session, changed_event(unit))
+            outbox.add(session, changed_event(unit))
             changed += 1
     return ImportResult(created, changed, len(entries) - created - changed)
 
@@ -123,7 +123,8 @@ async def main() -> None:
     engine = create_engine(settings.database_url)
     started = time.perf_counter()
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
+        sessionmaker = create_sessionmaker(engine, event_source=settings.event_source)
+        async with sessionmaker() as session, session.begin():
             result = await import_official_units(session)
     finally:
         await engine.dispose()

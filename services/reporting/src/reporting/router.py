@@ -1,25 +1,29 @@
 """HTTP routes of the reporting service."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from reporting import service
 from reporting.schemas import AuditEntryRead, UnitScorecard
-from servicekit.access import Identity, allow
+from servicekit.access import PEOPLE, Identity, Role, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import etag_of
+from servicekit.etag import answer
 from servicekit.pagination import Cursor, Limit, Page
 from servicekit.text import Code, Subject
 from servicekit.times import Instant
 
 router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
+# The audit trail is read by the Ministry and by each province's inspectorate.
+AUDITORS = frozenset({Role.NATIONAL, Role.INSPECTORATE})
 
 
 @router.get(
     "/units/{unit_id}",
+    operation_id="reporting.units.read",
+    response_model=UnitScorecard,
     summary="A unit's scorecard",
     description=(
         "Số liệu tổng hợp của một đơn vị: số cuộc kiểm tra, số lượt kiểm tra, đánh giá hài"
@@ -32,16 +36,15 @@ router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
 async def get_unit_scorecard(
     unit_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("reporting.units.read"))],
-) -> UnitScorecard:
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
+) -> Response:
     card = await service.get_scorecard(session, unit_id=unit_id, caller=caller)
-    response.headers["ETag"] = etag_of(card)
-    return card
+    return answer(card)
 
 
 @router.get(
     "/audit-entries",
+    operation_id="reporting.audit.list",
     summary="The audit trail",
     description=(
         "Nhật ký ghi lại mọi thao tác ghi và mọi lần đọc dữ liệu cá nhân hoặc dữ liệu mật:"
@@ -52,7 +55,7 @@ async def get_unit_scorecard(
 )
 async def list_audit_entries(
     session: SessionDep,
-    caller: Annotated[Identity, Depends(allow("reporting.audit.list"))],
+    caller: Annotated[Identity, Depends(allow(AUDITORS, personal_data=True))],
     limit: Limit = 50,
     cursor: Cursor = None,
     actor: Annotated[Subject | None, Query()] = None,
@@ -60,7 +63,7 @@ async def list_audit_entries(
     since: Annotated[Instant | None, Query(description="Từ thời điểm (RFC 3339)")] = None,
     until: Annotated[Instant | None, Query(description="Đến trước thời điểm")] = None,
     sort: Annotated[
-        Literal["at", "-at"] | None,
+        service.AuditEntrySort | None,
         Query(description="`-at`: mới nhất trước; mặc định theo thứ tự ghi nhận."),
     ] = None,
 ) -> Page[AuditEntryRead]:
@@ -83,6 +86,7 @@ async def list_audit_entries(
 
 @router.get(
     "/units",
+    operation_id="reporting.units.list",
     summary="List unit scorecards",
     description=(
         "Danh sách số liệu tổng hợp theo đơn vị; số liệu mỗi đơn vị gồm cả các đơn vị trực"
@@ -92,24 +96,12 @@ async def list_audit_entries(
 )
 async def list_unit_scorecards(
     session: SessionDep,
-    caller: Annotated[Identity, Depends(allow("reporting.units.list"))],
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
     limit: Limit = 50,
     cursor: Cursor = None,
     parent_id: Annotated[uuid.UUID | None, Query()] = None,
     sort: Annotated[
-        Literal[
-            "visits_started",
-            "-visits_started",
-            "inspections_started",
-            "-inspections_started",
-            "ratings_count",
-            "-ratings_count",
-            "official_ratings_count",
-            "-official_ratings_count",
-            "updated_at",
-            "-updated_at",
-        ]
-        | None,
+        service.ScorecardSort | None,
         Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
     ] = None,
 ) -> Page[UnitScorecard]:

@@ -12,19 +12,11 @@ from reporting.labels import UNIT_LEVELS
 from reporting.models import FIGURES, AuditEntry, UnitScore
 from reporting.schemas import UnitFigures, UnitScorecard
 from servicekit.access import Identity
-from servicekit.pagination import SortOrder, page_by_id
+from servicekit.pagination import SortKey, page_by_id
 from servicekit.tenancy import UnitTree
 
 # Reporting's copy of the registry, as `servicekit.tenancy` walks it.
 TREE = UnitTree(col(UnitScore.unit_id), col(UnitScore.parent_id), col(UnitScore.code))
-
-SCORECARD_SORTABLE = {
-    "visits_started": UnitScore.total_visits_started,
-    "inspections_started": UnitScore.total_inspections_started,
-    "ratings_count": UnitScore.total_ratings_count,
-    "official_ratings_count": UnitScore.total_official_ratings_count,
-    "updated_at": UnitScore.updated_at,
-}
 
 
 def _average(score_sum: int, count: int) -> float | None:
@@ -92,6 +84,13 @@ async def get_scorecard(
     return scorecard(score)
 
 
+class AuditEntrySort(SortKey):
+    """How the audit trail may be sorted: `field` ascending, `-field` descending."""
+
+    AT = "at", AuditEntry.at
+    AT_DESC = "-at", AuditEntry.at
+
+
 async def list_audit_entries(
     session: AsyncSession,
     *,
@@ -101,7 +100,7 @@ async def list_audit_entries(
     operation: str | None,
     since: datetime | None,
     until: datetime | None,
-    sort: str | None = None,
+    sort: AuditEntrySort | None = None,
     caller: Identity,
 ) -> tuple[list[AuditEntry], str | None]:
     """Return a page of what people of the caller's province did, oldest first, and the cursor.
@@ -117,10 +116,24 @@ async def list_audit_entries(
         query = query.where(col(AuditEntry.at) >= since)
     if until is not None:
         query = query.where(col(AuditEntry.at) < until)
-    order = SortOrder.of(sort, {"at": AuditEntry.at}) if sort else None
     return await page_by_id(
-        session, query, id_column=AuditEntry.entry_id, limit=limit, cursor=cursor, sort=order
+        session, query, id_column=AuditEntry.entry_id, limit=limit, cursor=cursor, sort=sort
     )
+
+
+class ScorecardSort(SortKey):
+    """How the scorecard list may be sorted (figures with the units beneath): `-field` descends."""
+
+    VISITS_STARTED = "visits_started", UnitScore.total_visits_started
+    VISITS_STARTED_DESC = "-visits_started", UnitScore.total_visits_started
+    INSPECTIONS_STARTED = "inspections_started", UnitScore.total_inspections_started
+    INSPECTIONS_STARTED_DESC = "-inspections_started", UnitScore.total_inspections_started
+    RATINGS_COUNT = "ratings_count", UnitScore.total_ratings_count
+    RATINGS_COUNT_DESC = "-ratings_count", UnitScore.total_ratings_count
+    OFFICIAL_RATINGS_COUNT = "official_ratings_count", UnitScore.total_official_ratings_count
+    OFFICIAL_RATINGS_COUNT_DESC = "-official_ratings_count", UnitScore.total_official_ratings_count
+    UPDATED_AT = "updated_at", UnitScore.updated_at
+    UPDATED_AT_DESC = "-updated_at", UnitScore.updated_at
 
 
 async def list_scorecards(
@@ -130,14 +143,13 @@ async def list_scorecards(
     cursor: str | None,
     parent_id: uuid.UUID | None,
     caller: Identity,
-    sort: str | None = None,
+    sort: ScorecardSort | None = None,
 ) -> tuple[list[UnitScorecard], str | None]:
     """Return a page of the scorecards the caller may see, and the next cursor."""
     query = select(UnitScore).where(in_scope_of(caller))
     if parent_id is not None:
         query = query.where(col(UnitScore.parent_id) == parent_id)
-    order = SortOrder.of(sort, SCORECARD_SORTABLE) if sort else None
     rows, next_cursor = await page_by_id(
-        session, query, id_column=UnitScore.unit_id, limit=limit, cursor=cursor, sort=order
+        session, query, id_column=UnitScore.unit_id, limit=limit, cursor=cursor, sort=sort
     )
     return [scorecard(r) for r in rows], next_cursor

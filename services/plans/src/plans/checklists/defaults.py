@@ -188,9 +188,11 @@ async def install_default_checklist(session: AsyncSession) -> bool:
 
 async def main() -> None:
     """Install into the database named by DATABASE_URL and say what happened."""
-    engine = create_engine(Settings().database_url)
+    settings = Settings()
+    engine = create_engine(settings.database_url)
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
+        sessionmaker = create_sessionmaker(engine, event_source=settings.event_source)
+        async with sessionmaker() as session, session.begin():
             created = await install_default_checklist(session)
     finally:
         await engine.dispose()

@@ -1,10 +1,11 @@
 """HTTP routes for checklist templates."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from plans.auth import PLANNERS
 from plans.checklists import service
 from plans.checklists.schemas import (
     ChecklistCreate,
@@ -13,11 +14,10 @@ from plans.checklists.schemas import (
     ChecklistVersionRead,
 )
 from plans.tenancy import home
-from servicekit.access import Identity, allow
-from servicekit.audit import set_resource
+from servicekit.access import PEOPLE, Identity, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import IfMatch, etag_of, require_match
+from servicekit.etag import IfMatch, answer, answer_created, require_match
 from servicekit.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/plans/checklists", tags=["plans: checklists"])
@@ -25,6 +25,8 @@ router = APIRouter(prefix="/api/v1/plans/checklists", tags=["plans: checklists"]
 
 @router.post(
     "",
+    operation_id="plans.checklists.create",
+    response_model=ChecklistRead,
     status_code=201,
     summary="Create a checklist template",
     description=(
@@ -37,20 +39,19 @@ async def create_checklist(
     request: Request,
     body: ChecklistCreate,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.checklists.create"))],
-) -> ChecklistRead:
+    caller: Annotated[Identity, Depends(allow(PLANNERS))],
+) -> Response:
     checklist = await service.create_checklist(
         session, data=body, actor=caller.subject, province_id=await home(session, caller)
     )
-    response.headers["Location"] = f"/api/v1/plans/checklists/{checklist.id}"
-    set_resource(request, response.headers["Location"])
-    response.headers["ETag"] = etag_of(checklist)
-    return checklist
+    location = f"/api/v1/plans/checklists/{checklist.id}"
+    return answer_created(request, checklist, location=location)
 
 
 @router.get(
     "/{checklist_id}",
+    operation_id="plans.checklists.read",
+    response_model=ChecklistRead,
     summary="Read a checklist template",
     description="Xem bộ tiêu chí với phiên bản hiện hành.",
     responses=problem_responses(401, 403, 404, 422),
@@ -58,18 +59,17 @@ async def create_checklist(
 async def get_checklist(
     checklist_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.checklists.read"))],
-) -> ChecklistRead:
-    _checklist, read = await service.get_checklist(
-        session, checklist_id=checklist_id, caller=caller
-    )
-    response.headers["ETag"] = etag_of(read)
-    return read
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
+) -> Response:
+    checklist = await service.get_checklist(session, checklist_id=checklist_id, caller=caller)
+    read = await service.checklist_read(session, checklist=checklist)
+    return answer(read)
 
 
 @router.post(
     "/{checklist_id}/versions",
+    operation_id="plans.checklists.publish",
+    response_model=ChecklistVersionRead,
     status_code=201,
     summary="Publish a new version of a checklist",
     description=(
@@ -83,27 +83,23 @@ async def publish_version(
     checklist_id: uuid.UUID,
     body: ChecklistVersionCreate,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.checklists.publish"))],
+    caller: Annotated[Identity, Depends(allow(PLANNERS))],
     if_match: IfMatch,
-) -> ChecklistVersionRead:
-    checklist, current = await service.get_checklist(
-        session, checklist_id=checklist_id, caller=caller
-    )
+) -> Response:
+    checklist = await service.get_checklist(session, checklist_id=checklist_id, caller=caller)
+    current = await service.checklist_read(session, checklist=checklist)
     require_match(if_match, current, what="checklist", what_vi="bộ tiêu chí")
     read = await service.publish_version(
         session, checklist=checklist, data=body, actor=caller.subject
     )
-    response.headers["Location"] = (
-        f"/api/v1/plans/checklists/{checklist_id}/versions/{read.current_version}"
-    )
-    set_resource(request, response.headers["Location"])
-    response.headers["ETag"] = etag_of(read.current)
-    return read.current
+    location = f"/api/v1/plans/checklists/{checklist_id}/versions/{read.current_version}"
+    return answer_created(request, read.current, location=location)
 
 
 @router.get(
     "/{checklist_id}/versions/{version}",
+    operation_id="plans.checklists.versions.read",
+    response_model=ChecklistVersionRead,
     summary="Read one version of a checklist",
     description="Xem một phiên bản đã công bố của bộ tiêu chí (không thay đổi sau khi công bố).",
     responses=problem_responses(401, 403, 404, 422),
@@ -112,29 +108,28 @@ async def get_version(
     checklist_id: uuid.UUID,
     version: Annotated[int, Path(ge=1, le=1_000_000)],
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.checklists.versions.read"))],
-) -> ChecklistVersionRead:
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
+) -> Response:
     read = await service.get_version(
         session, checklist_id=checklist_id, version=version, caller=caller
     )
-    response.headers["ETag"] = etag_of(read)
-    return read
+    return answer(read)
 
 
 @router.get(
     "",
+    operation_id="plans.checklists.list",
     summary="List checklist templates",
     description="Danh sách bộ tiêu chí với phiên bản hiện hành.",
     responses=problem_responses(401, 403, 422),
 )
 async def list_checklists(
     session: SessionDep,
-    caller: Annotated[Identity, Depends(allow("plans.checklists.list"))],
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
     limit: Limit = 50,
     cursor: Cursor = None,
     sort: Annotated[
-        Literal["name", "-name", "updated_at", "-updated_at"] | None,
+        service.ChecklistSort | None,
         Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
     ] = None,
 ) -> Page[ChecklistRead]:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
 
 from contracts.plans import ChecklistVersionPublished
+from eventbus import outbox
 from plans.checklists.schemas import (
     ChecklistContent,
     ChecklistCreate,
@@ -14,12 +15,11 @@ from plans.checklists.schemas import (
     ChecklistVersionRead,
 )
 from plans.errors import ChecklistNotFound, NationalChecklist
-from plans.events import publish
 from plans.models import Checklist, ChecklistVersion
 from plans.tenancy import TREE
 from servicekit.access import Identity
 from servicekit.errors import Invalid
-from servicekit.pagination import SortOrder, page_by_id
+from servicekit.pagination import SortKey, page_by_id
 from servicekit.times import utcnow
 
 
@@ -69,7 +69,7 @@ def _publish_version(
         published_at=checklist.updated_at,
     )
     session.add(version)
-    publish(
+    outbox.add(
         session,
         ChecklistVersionPublished(
             checklist_id=checklist.id,
@@ -115,8 +115,8 @@ def visible_checklists(caller: Identity) -> Any:
 
 async def get_checklist(
     session: AsyncSession, *, checklist_id: uuid.UUID, caller: Identity
-) -> tuple[Checklist, ChecklistRead]:
-    """Return a template the caller sees, as stored and as read with its current version."""
+) -> Checklist:
+    """Return a template the caller sees."""
     checklist = await session.scalar(
         select(Checklist).where(col(Checklist.id) == checklist_id, visible_checklists(caller))
     )
@@ -125,9 +125,14 @@ async def get_checklist(
             f"No checklist has id {checklist_id}.",
             vi=f"Không có bộ tiêu chí nào có mã định danh {checklist_id}.",
         )
+    return checklist
+
+
+async def checklist_read(session: AsyncSession, *, checklist: Checklist) -> ChecklistRead:
+    """Return the template as the API shows it, with its current version."""
     current = await session.get(ChecklistVersion, (checklist.id, checklist.current_version))
     assert current is not None, "the current version is written with the template"
-    return checklist, _read(checklist, current)
+    return _read(checklist, current)
 
 
 async def get_version(
@@ -168,23 +173,31 @@ async def publish_version(
     return _read(checklist, _publish_version(session, checklist, data, actor=actor))
 
 
+class ChecklistSort(SortKey):
+    """How the checklist list may be sorted: `field` ascending, `-field` descending."""
+
+    NAME = "name", Checklist.name
+    NAME_DESC = "-name", Checklist.name
+    UPDATED_AT = "updated_at", Checklist.updated_at
+    UPDATED_AT_DESC = "-updated_at", Checklist.updated_at
+
+
 async def list_checklists(
     session: AsyncSession,
     *,
     limit: int,
     cursor: str | None,
-    sort: str | None = None,
+    sort: ChecklistSort | None = None,
     caller: Identity,
 ) -> tuple[list[ChecklistRead], str | None]:
     """Return a page of the templates the caller sees, with their current versions."""
-    sortable = {"name": Checklist.name, "updated_at": Checklist.updated_at}
     checklists, next_cursor = await page_by_id(
         session,
         select(Checklist).where(visible_checklists(caller)),
         id_column=Checklist.id,
         limit=limit,
         cursor=cursor,
-        sort=SortOrder.of(sort, sortable) if sort else None,
+        sort=sort,
     )
     versions = {
         (v.checklist_id, v.version): v

@@ -1,12 +1,13 @@
 """HTTP routes for plans and inspections."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from contracts.plans import InspectionKind, PlanKind
-from plans.scheduling import service
+from plans.auth import APPROVERS, PLANNERS
+from plans.scheduling import inspection_service, plan_service
 from plans.scheduling.schemas import (
     Cancellation,
     InspectionCreate,
@@ -20,11 +21,10 @@ from plans.scheduling.schemas import (
     PlanUpdate,
     Reschedule,
 )
-from servicekit.access import Identity, allow
-from servicekit.audit import set_resource
+from servicekit.access import PEOPLE, Identity, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import IfMatch, etag_of, require_match
+from servicekit.etag import IfMatch, answer, answer_created, require_match
 from servicekit.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/plans")
@@ -36,13 +36,10 @@ SECRECY = (
 )
 
 
-def _plan_done(response: Response, plan: PlanRead) -> PlanRead:
-    response.headers["ETag"] = etag_of(plan)
-    return plan
-
-
 @router.post(
     "/plans",
+    operation_id="plans.plans.create",
+    response_model=PlanRead,
     status_code=201,
     tags=["plans: plans"],
     summary="Draft an inspection plan",
@@ -53,17 +50,16 @@ async def create_plan(
     request: Request,
     body: PlanCreate,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.plans.create"))],
-) -> PlanRead:
-    plan = await service.create_plan(session, data=body, caller=caller)
-    response.headers["Location"] = f"/api/v1/plans/plans/{plan.id}"
-    set_resource(request, response.headers["Location"])
-    return _plan_done(response, plan)
+    caller: Annotated[Identity, Depends(allow(PLANNERS))],
+) -> Response:
+    plan = await plan_service.create_plan(session, data=body, caller=caller)
+    return answer_created(request, plan, location=f"/api/v1/plans/plans/{plan.id}")
 
 
 @router.get(
     "/plans/{plan_id}",
+    operation_id="plans.plans.read",
+    response_model=PlanRead,
     tags=["plans: plans"],
     summary="Read one plan",
     description=(
@@ -74,15 +70,16 @@ async def create_plan(
 async def get_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.plans.read"))],
-) -> PlanRead:
-    _plan, read = await service.get_plan(session, plan_id=plan_id, caller=caller)
-    return _plan_done(response, read)
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
+) -> Response:
+    plan = await plan_service.get_plan(session, plan_id=plan_id, caller=caller)
+    return answer(await plan_service.plan_read(session, plan=plan, caller=caller))
 
 
 @router.patch(
     "/plans/{plan_id}",
+    operation_id="plans.plans.update",
+    response_model=PlanRead,
     tags=["plans: plans"],
     summary="Change a draft plan",
     description=(
@@ -95,20 +92,22 @@ async def update_plan(
     plan_id: uuid.UUID,
     body: PlanUpdate,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.plans.update"))],
+    caller: Annotated[Identity, Depends(allow(PLANNERS))],
     if_match: IfMatch,
-) -> PlanRead:
-    plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
+) -> Response:
+    plan = await plan_service.get_plan(session, plan_id=plan_id, caller=caller)
+    current = await plan_service.plan_read(session, plan=plan, caller=caller)
     require_match(if_match, current, what="plan", what_vi="kế hoạch")
-    return _plan_done(
-        response,
-        await service.update_plan(session, plan=plan, current=current, data=body, caller=caller),
+    return answer(
+        await plan_service.update_plan(
+            session, plan=plan, current=current, data=body, caller=caller
+        ),
     )
 
 
 @router.delete(
     "/plans/{plan_id}",
+    operation_id="plans.plans.discard",
     status_code=204,
     tags=["plans: plans"],
     summary="Discard a draft plan",
@@ -120,17 +119,20 @@ async def update_plan(
 async def discard_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
-    caller: Annotated[Identity, Depends(allow("plans.plans.discard"))],
+    caller: Annotated[Identity, Depends(allow(PLANNERS))],
     if_match: IfMatch,
 ) -> Response:
-    plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
+    plan = await plan_service.get_plan(session, plan_id=plan_id, caller=caller)
+    current = await plan_service.plan_read(session, plan=plan, caller=caller)
     require_match(if_match, current, what="plan", what_vi="kế hoạch")
-    await service.discard_plan(session, plan=plan)
+    await plan_service.discard_plan(session, plan=plan)
     return Response(status_code=204)
 
 
 @router.post(
     "/plans/{plan_id}/approval",
+    operation_id="plans.plans.approve",
+    response_model=PlanRead,
     tags=["plans: plans"],
     summary="Approve a plan",
     description=(
@@ -145,17 +147,16 @@ async def discard_plan(
 async def approve_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.plans.approve"))],
+    caller: Annotated[Identity, Depends(allow(APPROVERS))],
     if_match: IfMatch,
     body: PlanApproval | None = None,
-) -> PlanRead:
-    plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
+) -> Response:
+    plan = await plan_service.get_plan(session, plan_id=plan_id, caller=caller)
+    current = await plan_service.plan_read(session, plan=plan, caller=caller)
     require_match(if_match, current, what="plan", what_vi="kế hoạch")
     approved_on = body.approved_on if body is not None else None
-    return _plan_done(
-        response,
-        await service.approve_plan(
+    return answer(
+        await plan_service.approve_plan(
             session, plan=plan, actor=caller.subject, approved_on=approved_on
         ),
     )
@@ -163,6 +164,8 @@ async def approve_plan(
 
 @router.post(
     "/plans/{plan_id}/closure",
+    operation_id="plans.plans.close",
+    response_model=PlanRead,
     tags=["plans: plans"],
     summary="Close a plan",
     description=(
@@ -174,21 +177,21 @@ async def approve_plan(
 async def close_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.plans.close"))],
+    caller: Annotated[Identity, Depends(allow(APPROVERS))],
     if_match: IfMatch,
     body: PlanClosure | None = None,  # holds nothing: a field sent in it is refused, not lost
-) -> PlanRead:
-    plan, current = await service.get_plan(session, plan_id=plan_id, caller=caller)
+) -> Response:
+    plan = await plan_service.get_plan(session, plan_id=plan_id, caller=caller)
+    current = await plan_service.plan_read(session, plan=plan, caller=caller)
     require_match(if_match, current, what="plan", what_vi="kế hoạch")
-    return _plan_done(
-        response,
-        await service.close_plan(session, plan=plan, current=current, actor=caller.subject),
+    return answer(
+        await plan_service.close_plan(session, plan=plan, actor=caller.subject),
     )
 
 
 @router.get(
     "/plans",
+    operation_id="plans.plans.list",
     tags=["plans: plans"],
     summary="List plans",
     description="Danh sách kế hoạch kiểm tra, lọc theo năm, trạng thái, loại, đơn vị là đối tượng.",
@@ -196,7 +199,7 @@ async def close_plan(
 )
 async def list_plans(
     session: SessionDep,
-    caller: Annotated[Identity, Depends(allow("plans.plans.list"))],
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
     limit: Limit = 50,
     cursor: Cursor = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -204,11 +207,11 @@ async def list_plans(
     kind: Annotated[PlanKind | None, Query()] = None,
     target_unit_id: Annotated[uuid.UUID | None, Query()] = None,
     sort: Annotated[
-        Literal["number", "-number", "year", "-year", "created_at", "-created_at"] | None,
+        plan_service.PlanSort | None,
         Query(description=SORT),
     ] = None,
 ) -> Page[PlanRead]:
-    plans, next_cursor = await service.list_plans(
+    plans, next_cursor = await plan_service.list_plans(
         session,
         limit=limit,
         cursor=cursor,
@@ -222,13 +225,10 @@ async def list_plans(
     return Page[PlanRead](items=plans, next_cursor=next_cursor)
 
 
-def _inspection_done(response: Response, inspection: InspectionRead) -> InspectionRead:
-    response.headers["ETag"] = etag_of(inspection)
-    return inspection
-
-
 @router.post(
     "/inspections",
+    operation_id="plans.inspections.schedule",
+    response_model=InspectionRead,
     status_code=201,
     tags=["plans: inspections"],
     summary="Schedule an inspection",
@@ -244,17 +244,17 @@ async def schedule_inspection(
     request: Request,
     body: InspectionCreate,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.inspections.schedule"))],
-) -> InspectionRead:
-    first = (await service.schedule(session, data=body, caller=caller))[0]
-    response.headers["Location"] = f"/api/v1/plans/inspections/{first.id}"
-    set_resource(request, response.headers["Location"])
-    return _inspection_done(response, service.inspection_read(first))
+    caller: Annotated[Identity, Depends(allow(PLANNERS))],
+) -> Response:
+    first = (await inspection_service.schedule(session, data=body, caller=caller))[0]
+    read = inspection_service.inspection_read(first)
+    return answer_created(request, read, location=f"/api/v1/plans/inspections/{first.id}")
 
 
 @router.get(
     "/inspections/{inspection_id}",
+    operation_id="plans.inspections.read",
+    response_model=InspectionRead,
     tags=["plans: inspections"],
     summary="Read one inspection",
     description="Xem một cuộc kiểm tra và lịch sử (lên lịch, dời lịch, hủy, bắt đầu)." + SECRECY,
@@ -263,15 +263,18 @@ async def schedule_inspection(
 async def get_inspection(
     inspection_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.inspections.read"))],
-) -> InspectionRead:
-    inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
-    return _inspection_done(response, service.inspection_read(inspection))
+    caller: Annotated[Identity, Depends(allow(PEOPLE, personal_data=True))],
+) -> Response:
+    inspection = await inspection_service.get_inspection(
+        session, inspection_id=inspection_id, caller=caller
+    )
+    return answer(inspection_service.inspection_read(inspection))
 
 
 @router.post(
     "/inspections/{inspection_id}/rescheduling",
+    operation_id="plans.inspections.reschedule",
+    response_model=InspectionRead,
     tags=["plans: inspections"],
     summary="Reschedule an inspection",
     description="Dời lịch cuộc kiểm tra chưa bắt đầu, nêu lý do. Cần If-Match.",
@@ -281,22 +284,28 @@ async def reschedule_inspection(
     inspection_id: uuid.UUID,
     body: Reschedule,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.inspections.reschedule"))],
+    caller: Annotated[Identity, Depends(allow(PLANNERS))],
     if_match: IfMatch,
-) -> InspectionRead:
-    inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
-    require_match(
-        if_match, service.inspection_read(inspection), what="inspection", what_vi="cuộc kiểm tra"
+) -> Response:
+    inspection = await inspection_service.get_inspection(
+        session, inspection_id=inspection_id, caller=caller
     )
-    inspection = await service.reschedule(
+    require_match(
+        if_match,
+        inspection_service.inspection_read(inspection),
+        what="inspection",
+        what_vi="cuộc kiểm tra",
+    )
+    inspection = await inspection_service.reschedule(
         session, inspection=inspection, data=body, actor=caller.subject
     )
-    return _inspection_done(response, service.inspection_read(inspection))
+    return answer(inspection_service.inspection_read(inspection))
 
 
 @router.post(
     "/inspections/{inspection_id}/cancellation",
+    operation_id="plans.inspections.cancel",
+    response_model=InspectionRead,
     tags=["plans: inspections"],
     summary="Cancel an inspection",
     description="Hủy cuộc kiểm tra chưa bắt đầu, nêu lý do. Cần If-Match.",
@@ -306,22 +315,27 @@ async def cancel_inspection(
     inspection_id: uuid.UUID,
     body: Cancellation,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.inspections.cancel"))],
+    caller: Annotated[Identity, Depends(allow(PLANNERS))],
     if_match: IfMatch,
-) -> InspectionRead:
-    inspection = await service.get_inspection(session, inspection_id=inspection_id, caller=caller)
-    require_match(
-        if_match, service.inspection_read(inspection), what="inspection", what_vi="cuộc kiểm tra"
+) -> Response:
+    inspection = await inspection_service.get_inspection(
+        session, inspection_id=inspection_id, caller=caller
     )
-    inspection = await service.cancel(
+    require_match(
+        if_match,
+        inspection_service.inspection_read(inspection),
+        what="inspection",
+        what_vi="cuộc kiểm tra",
+    )
+    inspection = await inspection_service.cancel(
         session, inspection=inspection, reason=body.reason, actor=caller.subject
     )
-    return _inspection_done(response, service.inspection_read(inspection))
+    return answer(inspection_service.inspection_read(inspection))
 
 
 @router.get(
     "/inspections",
+    operation_id="plans.inspections.list",
     tags=["plans: inspections"],
     summary="List inspections",
     description=(
@@ -332,7 +346,7 @@ async def cancel_inspection(
 )
 async def list_inspections(
     session: SessionDep,
-    caller: Annotated[Identity, Depends(allow("plans.inspections.list"))],
+    caller: Annotated[Identity, Depends(allow(PEOPLE, personal_data=True))],
     limit: Limit = 50,
     cursor: Cursor = None,
     plan_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -342,11 +356,11 @@ async def list_inspections(
     kind: Annotated[InspectionKind | None, Query()] = None,
     status: Annotated[InspectionStatus | None, Query()] = None,
     sort: Annotated[
-        Literal["window_start", "-window_start", "created_at", "-created_at"] | None,
+        inspection_service.InspectionSort | None,
         Query(description=SORT),
     ] = None,
 ) -> Page[InspectionRead]:
-    inspections, next_cursor = await service.list_inspections(
+    inspections, next_cursor = await inspection_service.list_inspections(
         session,
         caller=caller,
         limit=limit,
@@ -360,5 +374,5 @@ async def list_inspections(
         sort=sort,
     )
     return Page[InspectionRead](
-        items=[service.inspection_read(i) for i in inspections], next_cursor=next_cursor
+        items=[inspection_service.inspection_read(i) for i in inspections], next_cursor=next_cursor
     )

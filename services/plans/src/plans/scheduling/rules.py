@@ -3,7 +3,8 @@
 import calendar
 from datetime import datetime, timedelta
 
-from servicekit.access import PLANNERS, Role
+from plans.auth import PLANNERS
+from servicekit.access import Role
 from servicekit.text import nfc
 from servicekit.times import VN_TZ
 

@@ -26,6 +26,15 @@ from servicekit.updates import NonNullable
 
 PlanStatus = Literal["draft", "approved", "closed"]
 InspectionStatus = Literal["scheduled", "started", "cancelled"]
+# Plan and inspection states as Vietnamese messages name them.
+STATUS_VI = {
+    "draft": "dự thảo",
+    "approved": "đã phê duyệt",
+    "closed": "đã kết thúc",
+    "scheduled": "đã lên lịch",
+    "started": "đã bắt đầu",
+    "cancelled": "đã hủy",
+}
 Frequency = Literal["weekly", "monthly", "quarterly"]
 # Inspections fall in the years of the plans they belong to: 2000 to 2100.
 WindowTime = Annotated[Instant, WORK_YEARS]
@@ -346,7 +355,7 @@ class Cancellation(BaseModel):
 class HistoryEntry(BaseModel):
     """One step in an inspection's life."""
 
-    action: Literal["scheduled", "rescheduled", "cancelled", "started"]
+    action: Literal["scheduled", "rescheduled", "cancelled", "started", "recorded"]
     at: VnDatetime
     by: str
     reason: str | None = None
@@ -377,6 +386,8 @@ class InspectionRead(BaseModel):
                     "sealed": True,
                     "visit_id": None,
                     "started_at": None,
+                    "recorded_at": None,
+                    "record_digest": None,
                     "history": [
                         {
                             "action": "scheduled",
@@ -415,6 +426,13 @@ class InspectionRead(BaseModel):
     )
     visit_id: uuid.UUID | None = None
     started_at: VnDatetime | None = None
+    recorded_at: VnDatetime | None = Field(
+        default=None, description="Lúc đoàn nộp biên bản ghi nhận kết quả (đã niêm phong)"
+    )
+    record_digest: str | None = Field(
+        default=None,
+        description="Mã băm SHA-256 của biên bản đã niêm phong, để đối chiếu mọi bản sao",
+    )
     history: list[HistoryEntry]
     created_by: str
     created_at: VnDatetime

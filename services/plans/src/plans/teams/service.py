@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, or_, select
 
 from contracts.plans import TeamChanged, TeamFormed, TeamMember
+from eventbus import outbox
 from plans.errors import TeamNotFound, TeamStillScheduled
-from plans.events import publish
 from plans.models import Inspection, Team, TeamMembership
 from plans.teams.schemas import TeamCreate, TeamRead, TeamUpdate
 from plans.tenancy import TREE
 from servicekit.access import Identity
 from servicekit.errors import Invalid
-from servicekit.pagination import SortOrder, page_by_id
+from servicekit.pagination import SortKey, page_by_id
 from servicekit.times import to_vn, utcnow
 
 
@@ -142,7 +142,7 @@ async def form_team(session: AsyncSession, *, data: TeamCreate, province_id: uui
     session.add(team)
     await session.flush()
     session.add_all(_memberships(team.id, data.members))
-    publish(
+    outbox.add(
         session,
         TeamFormed(
             team_id=team.id,
@@ -164,17 +164,20 @@ def owned_teams(caller: Identity) -> Any:
     return TREE.owned(caller, col(Team.province_id))
 
 
-async def get_team(
-    session: AsyncSession, *, team_id: uuid.UUID, caller: Identity
-) -> tuple[Team, TeamRead]:
-    """Return one team of the caller's province, as stored and as read."""
+async def get_team(session: AsyncSession, *, team_id: uuid.UUID, caller: Identity) -> Team:
+    """Return one team of the caller's province."""
     team = await session.scalar(select(Team).where(col(Team.id) == team_id, owned_teams(caller)))
     if team is None:
         raise TeamNotFound(
             f"No team has id {team_id}.",
             vi=f"Không có đoàn kiểm tra nào có mã định danh {team_id}.",
         )
-    return team, _read(team, (await _members(session, [team.id]))[team.id])
+    return team
+
+
+async def team_read(session: AsyncSession, *, team: Team) -> TeamRead:
+    """Return the team as the API shows it, with its members."""
+    return _read(team, (await _members(session, [team.id]))[team.id])
 
 
 async def update_team(
@@ -194,7 +197,7 @@ async def update_team(
         await session.execute(delete(TeamMembership).where(col(TeamMembership.team_id) == team.id))
         session.add_all(_memberships(team.id, members))
     team.updated_at = utcnow()
-    publish(
+    outbox.add(
         session,
         TeamChanged(
             team_id=team.id,
@@ -208,6 +211,15 @@ async def update_team(
     return _read(team, members)
 
 
+class TeamSort(SortKey):
+    """How the team list may be sorted: `field` ascending, `-field` descending."""
+
+    NAME = "name", Team.name
+    NAME_DESC = "-name", Team.name
+    CREATED_AT = "created_at", Team.created_at
+    CREATED_AT_DESC = "-created_at", Team.created_at
+
+
 async def list_teams(
     session: AsyncSession,
     *,
@@ -215,7 +227,7 @@ async def list_teams(
     cursor: str | None,
     active_on: date | None = None,
     member: str | None = None,
-    sort: str | None = None,
+    sort: TeamSort | None = None,
     caller: Identity,
 ) -> tuple[list[TeamRead], str | None]:
     """Return a page of the caller's province's teams and the cursor of the next page."""
@@ -231,9 +243,8 @@ async def list_teams(
                 select(TeamMembership.team_id).where(col(TeamMembership.subject) == member)
             )
         )
-    order = SortOrder.of(sort, {"name": Team.name, "created_at": Team.created_at}) if sort else None
     teams, next_cursor = await page_by_id(
-        session, query, id_column=Team.id, limit=limit, cursor=cursor, sort=order
+        session, query, id_column=Team.id, limit=limit, cursor=cursor, sort=sort
     )
     members = await _members(session, [t.id for t in teams])
     return [_read(t, members[t.id]) for t in teams], next_cursor

@@ -1,31 +1,33 @@
 """HTTP routes of the plans service."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from contracts.plans import UnitKind, UnitLevel
+from plans.auth import REGISTRARS
 from plans.units import service
 from plans.units.schemas import Staffing, StaffingRead, UnitCreate, UnitRead, UnitUpdate
-from servicekit.access import Identity, allow
-from servicekit.audit import set_resource
+from servicekit.access import PEOPLE, Identity, Role, allow
 from servicekit.db import SessionDep
 from servicekit.errors import problem_responses
-from servicekit.etag import IfMatch, etag_of, require_match
+from servicekit.etag import IfMatch, answer, answer_created, require_match
 from servicekit.pagination import Cursor, Limit, Page
 from servicekit.text import Code, Name
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans: units"])
 SEARCH = "Tìm theo tên, không phân biệt dấu và hoa thường: `ha long` tìm thấy `Hạ Long`."
 SortParam = Annotated[
-    Literal["code", "-code", "name", "-name", "created_at", "-created_at"] | None,
+    service.UnitSort | None,
     Query(description="Sắp xếp theo trường; `-` đứng trước để giảm dần."),
 ]
 
 
 @router.post(
     "/units",
+    operation_id="plans.units.register",
+    response_model=UnitRead,
     status_code=201,
     summary="Register an organisation unit",
     description="Thêm một đơn vị (tỉnh, xã/phường, cơ quan, phòng ban) vào danh mục đơn vị.",
@@ -35,19 +37,17 @@ async def register_unit(
     request: Request,
     body: UnitCreate,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.units.register"))],
-) -> UnitRead:
+    caller: Annotated[Identity, Depends(allow(REGISTRARS))],
+) -> Response:
     unit = await service.register_unit(session, data=body, caller=caller)
     read = UnitRead.model_validate(unit, from_attributes=True)
-    response.headers["Location"] = f"/api/v1/plans/units/{unit.id}"
-    set_resource(request, response.headers["Location"])
-    response.headers["ETag"] = etag_of(read)
-    return read
+    return answer_created(request, read, location=f"/api/v1/plans/units/{unit.id}")
 
 
 @router.get(
     "/units/{unit_id}",
+    operation_id="plans.units.read",
+    response_model=UnitRead,
     summary="Read one unit",
     description="Xem thông tin một đơn vị.",
     responses=problem_responses(401, 403, 404, 422),
@@ -55,18 +55,18 @@ async def register_unit(
 async def get_unit(
     unit_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.units.read"))],
-) -> UnitRead:
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
+) -> Response:
     read = UnitRead.model_validate(
         await service.get_unit(session, unit_id=unit_id, caller=caller), from_attributes=True
     )
-    response.headers["ETag"] = etag_of(read)
-    return read
+    return answer(read)
 
 
 @router.patch(
     "/units/{unit_id}",
+    operation_id="plans.units.update",
+    response_model=UnitRead,
     summary="Change a unit",
     description=(
         "Đổi tên, chuyển đơn vị cấp trên, đóng (valid_to), sáp nhập (successor_id) hoặc chia"
@@ -81,22 +81,22 @@ async def update_unit(
     unit_id: uuid.UUID,
     body: UnitUpdate,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.units.update"))],
+    caller: Annotated[Identity, Depends(allow(REGISTRARS))],
     if_match: IfMatch,
-) -> UnitRead:
+) -> Response:
     unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
     require_match(
         if_match, UnitRead.model_validate(unit, from_attributes=True), what="unit", what_vi="đơn vị"
     )
     unit = await service.update_unit(session, unit=unit, data=body, caller=caller)
     read = UnitRead.model_validate(unit, from_attributes=True)
-    response.headers["ETag"] = etag_of(read)
-    return read
+    return answer(read)
 
 
 @router.get(
     "/units/{unit_id}/staffing",
+    operation_id="plans.units.staffing.read",
+    response_model=StaffingRead,
     summary="A unit's staff on roll",
     description="Biên chế của đơn vị theo loại (cán bộ, công chức, viên chức…).",
     responses=problem_responses(401, 403, 404, 422),
@@ -104,17 +104,17 @@ async def update_unit(
 async def get_staffing(
     unit_id: uuid.UUID,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.units.staffing.read"))],
-) -> StaffingRead:
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
+) -> Response:
     unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
     staffing = await service.get_staffing(session, unit=unit)
-    response.headers["ETag"] = etag_of(staffing)
-    return staffing
+    return answer(staffing)
 
 
 @router.put(
     "/units/{unit_id}/staffing",
+    operation_id="plans.units.staffing.record",
+    response_model=StaffingRead,
     summary="Record a unit's staff on roll",
     description=(
         "Ghi nhận biên chế của đơn vị tính đến một ngày; thay cho số liệu trước đó."
@@ -126,17 +126,16 @@ async def record_staffing(
     unit_id: uuid.UUID,
     body: Staffing,
     session: SessionDep,
-    response: Response,
-    caller: Annotated[Identity, Depends(allow("plans.units.staffing.record"))],
-) -> StaffingRead:
+    caller: Annotated[Identity, Depends(allow(Role.ADMIN))],
+) -> Response:
     unit = await service.get_unit(session, unit_id=unit_id, caller=caller)
     staffing = await service.record_staffing(session, unit=unit, data=body)
-    response.headers["ETag"] = etag_of(staffing)
-    return staffing
+    return answer(staffing)
 
 
 @router.get(
     "/units/{unit_id}/sub-units",
+    operation_id="plans.units.sub_units",
     summary="Units beneath a unit",
     description="Các đơn vị trực thuộc (mọi cấp) của một đơn vị, lọc và sắp xếp như danh sách.",
     responses=problem_responses(401, 403, 404, 422),
@@ -144,7 +143,7 @@ async def record_staffing(
 async def list_sub_units(
     unit_id: uuid.UUID,
     session: SessionDep,
-    caller: Annotated[Identity, Depends(allow("plans.units.sub_units"))],
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
     limit: Limit = 50,
     cursor: Cursor = None,
     level: Annotated[UnitLevel | None, Query()] = None,
@@ -172,13 +171,14 @@ async def list_sub_units(
 
 @router.get(
     "/units",
+    operation_id="plans.units.list",
     summary="List units",
     description="Danh sách đơn vị, lọc theo cấp, loại, đơn vị cấp trên hoặc mã.",
     responses=problem_responses(401, 403, 422),
 )
 async def list_units(
     session: SessionDep,
-    caller: Annotated[Identity, Depends(allow("plans.units.list"))],
+    caller: Annotated[Identity, Depends(allow(PEOPLE))],
     limit: Limit = 50,
     cursor: Cursor = None,
     level: Annotated[UnitLevel | None, Query()] = None,

@@ -9,7 +9,8 @@ from sqlalchemy import Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, delete, select
 
-from contracts import StaffingRecorded, UnitChanged, UnitRegistered
+from contracts.plans import StaffingRecorded, UnitChanged, UnitRegistered
+from eventbus import outbox
 from plans.errors import (
     ProvinceKeptNationally,
     StaffingNotRecorded,
@@ -18,7 +19,6 @@ from plans.errors import (
     UnitNotFound,
     UnitStillScheduled,
 )
-from plans.events import publish
 from plans.models import Inspection, Unit, UnitStaffing
 from plans.teams.service import covers
 from plans.tenancy import TREE
@@ -26,12 +26,11 @@ from plans.units import rules
 from plans.units.schemas import Staffing, StaffingRead, UnitCreate, UnitUpdate
 from servicekit.access import Identity
 from servicekit.errors import Invalid
-from servicekit.pagination import SortOrder, page_by_id
+from servicekit.pagination import SortKey, page_by_id
 from servicekit.tenancy import reaches_all
 from servicekit.text import fold
 from servicekit.times import utcnow
 
-SORTABLE = {"code": Unit.code, "name": Unit.name, "created_at": Unit.created_at}
 UNKNOWN_UNIT = "No unit has this id."
 UNKNOWN_UNIT_VI = "Không có đơn vị nào có mã định danh này."
 
@@ -314,7 +313,7 @@ async def register_unit(session: AsyncSession, *, data: UnitCreate, caller: Iden
         created_at=utcnow(),
     )
     session.add(unit)
-    publish(session, registered_event(unit))
+    outbox.add(session, registered_event(unit))
     return unit
 
 
@@ -363,7 +362,7 @@ async def update_unit(
     if "name" in changes and changes["name"] is not None:
         unit.name_search = fold(unit.name)
     unit.updated_at = utcnow()
-    publish(session, changed_event(unit))
+    outbox.add(session, changed_event(unit))
     return unit
 
 
@@ -398,7 +397,7 @@ async def record_staffing(session: AsyncSession, *, unit: Unit, data: Staffing) 
                 unit_id=unit.id, category=category, on_roll=count, as_of=data.as_of, updated_at=now
             )
         )
-    publish(
+    outbox.add(
         session,
         StaffingRecorded(unit_id=unit.id, as_of=data.as_of, on_roll=data.on_roll, recorded_at=now),
     )
@@ -503,6 +502,17 @@ async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, caller: Identit
     return unit
 
 
+class UnitSort(SortKey):
+    """How the unit lists may be sorted: `field` ascending, `-field` descending."""
+
+    CODE = "code", Unit.code
+    CODE_DESC = "-code", Unit.code
+    NAME = "name", Unit.name
+    NAME_DESC = "-name", Unit.name
+    CREATED_AT = "created_at", Unit.created_at
+    CREATED_AT_DESC = "-created_at", Unit.created_at
+
+
 async def list_units(
     session: AsyncSession,
     *,
@@ -514,7 +524,7 @@ async def list_units(
     code: str | None = None,
     q: str | None = None,
     within: uuid.UUID | None = None,
-    sort: str | None = None,
+    sort: UnitSort | None = None,
     caller: Identity,
 ) -> tuple[list[Unit], str | None]:
     """Return a page of the units the caller may see, and the cursor of the next page."""
@@ -532,7 +542,6 @@ async def list_units(
     if q:
         pattern = fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(col(Unit.name_search).like(f"%{pattern}%", escape="\\"))
-    order = SortOrder.of(sort, SORTABLE) if sort else None
     return await page_by_id(
-        session, query, id_column=Unit.id, limit=limit, cursor=cursor, sort=order
+        session, query, id_column=Unit.id, limit=limit, cursor=cursor, sort=sort
     )

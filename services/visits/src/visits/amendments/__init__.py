@@ -1,0 +1,1 @@
+"""Amendments: corrections of a sealed record, kept beside the original."""

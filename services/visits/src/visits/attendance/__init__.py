@@ -1,0 +1,1 @@
+"""Attendance per office: headcounts by staff category, checked and compared with staffing."""

@@ -1,0 +1,1 @@
+"""Offline sync: what a field device recorded without a connection, sent in one request."""

@@ -1,0 +1,1 @@
+"""Checklist results against the version the visit follows, and the score they give."""

@@ -1,0 +1,1 @@
+"""Violations found on a visit: category, severity, unit or person, and repeats."""
