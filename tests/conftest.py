@@ -1,7 +1,9 @@
 """Fixtures: a real broker per test, real databases (SQLite always, PostgreSQL where it answers)."""
 
+import asyncio
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -76,19 +78,26 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[databases.Templates]:
+    """Each service's database, migrated and seeded once per test process."""
+    made = databases.Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    asyncio.run(made.drop())
+
+
 @pytest.fixture
-async def database(backend: str, tmp_path: object) -> AsyncIterator[DatabaseFactory]:
+async def database(
+    backend: str, tmp_path: Path, templates: databases.Templates
+) -> AsyncIterator[DatabaseFactory]:
     """Create migrated databases for services: `url = await database("plans")`."""
     created: list[str] = []
 
     async def make(service: str) -> str:
         if backend == "sqlite":
-            url = f"sqlite+aiosqlite:///{tmp_path}/{service}.db"
-        else:
-            name, url = await databases.create_postgres_database()
-            created.append(name)
-        await databases.migrate(service, url)
-        await databases.seed(service, url)
+            return await templates.sqlite(service, tmp_path / f"{service}.db")
+        name, url = await templates.postgres(service)
+        created.append(name)
         return url
 
     yield make
